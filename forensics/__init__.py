@@ -1,0 +1,44 @@
+"""distill-forensics: was suspect model S distilled from reference model R?
+
+Notebook API::
+
+    import forensics
+    run = forensics.run_suite(["s=openai:my-model@http://127.0.0.1:8000/v1"], out="runs/x")
+    run = forensics.load_run("runs/x")
+    run.responses            # pandas DataFrame, one row per stored response
+"""
+
+from ._errors import ForensicsError, InputError, IntegrityError, RunDirError
+from ._version import __version__
+from .api import Run, export_run, load_run, run_suite, verify_run
+from .backends.base import Capabilities, Failure, Params, Request, Response
+from .importing import import_transcripts
+from .probes import Probe, Suite, bundled_suites, load_suite
+from .runner import RunSettings, RunSummary
+from .specs import ModelConfig
+
+__all__ = [
+    "Capabilities",
+    "Failure",
+    "ForensicsError",
+    "InputError",
+    "IntegrityError",
+    "ModelConfig",
+    "Params",
+    "Probe",
+    "Request",
+    "Response",
+    "Run",
+    "RunDirError",
+    "RunSettings",
+    "RunSummary",
+    "Suite",
+    "__version__",
+    "bundled_suites",
+    "export_run",
+    "import_transcripts",
+    "load_run",
+    "load_suite",
+    "run_suite",
+    "verify_run",
+]

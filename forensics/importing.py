@@ -1,0 +1,111 @@
+"""Import transcripts users already have into a run (adds or extends one model)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+from ._errors import InputError
+from .backends.base import Params, Request, Response
+from .backends.replay import read_transcripts
+from .probes import Probe, Suite, bundled_suites
+from .store import RunStore, file_sha256
+
+ADHOC_SUITE = "adhoc"
+
+
+def adhoc_probe_id(prompt: str) -> str:
+    return "adhoc-" + hashlib.sha256(prompt.strip().encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _bundled_by_prompt() -> dict[str, tuple[Suite, Probe]]:
+    out = {}
+    for suite in bundled_suites():
+        for p in suite.probes:
+            if p.prompt is not None and not p.system:
+                out.setdefault(p.prompt.strip(), (suite, p))
+    return out
+
+
+def import_transcripts(path: str | Path, name: str, out: str | Path, *,
+                       command: list[str] | None = None) -> dict:
+    """Add FILE's (prompt, response) pairs to model NAME in run OUT.
+
+    A prompt equal to a bundled single-turn probe is filed under that probe; any other prompt
+    becomes a probe of the run's ad-hoc suite. Importing the same file twice changes nothing;
+    a prompt answered twice with different text becomes a second sample.
+    """
+    from .specs import ModelConfig
+
+    try:
+        ModelConfig(name=name, spec="replay:x")
+    except Exception:
+        raise InputError(f"--name {name!r}: use letters, digits and _ . : + - (max 64)") from None
+    src = Path(path)
+    bundled = _bundled_by_prompt()
+    store = RunStore(out, create=True)
+    try:
+        store.lock()
+        existing_probes = store.probes()
+        texts: dict[str, list[str]] = {}
+        for r in store.conn.execute("SELECT probe_id, text FROM responses WHERE model=? ORDER BY sample", (name,)):
+            texts.setdefault(r[0], []).append(r[1])
+        adhoc = {pid: p for pid, p in existing_probes.items() if p.category == "adhoc"}
+        new_adhoc: dict[str, Probe] = {}
+        used_suites: dict[str, Suite] = {}
+        rows: list[tuple[str, str, str]] = []
+        n_records = 0
+        for t in read_transcripts(src):  # stream; validate everything before writing
+            n_records += 1
+            hit = bundled.get(t.prompt.strip())
+            if hit:
+                used_suites[hit[0].name] = hit[0]
+                pid = hit[1].id
+            else:
+                pid = adhoc_probe_id(t.prompt)
+                if pid not in adhoc and pid not in new_adhoc:
+                    new_adhoc[pid] = Probe(id=pid, category="adhoc", prompt=t.prompt, language="und")
+            rows.append((pid, t.prompt, t.response))
+        if n_records == 0:
+            raise InputError(f"{src}: no transcripts in file")
+        for suite in used_suites.values():
+            if suite.name not in {s["name"] for s in store.suites()}:
+                store.add_suite(suite, source="bundled")
+        if new_adhoc:
+            all_adhoc = sorted({**adhoc, **new_adhoc}.values(), key=lambda p: p.id)
+            store.add_suite(Suite(name=ADHOC_SUITE, version="run",
+                                  description="Prompts imported from transcripts, not in a bundled suite.",
+                                  probes=all_adhoc), source="import")
+        _register_model(store, name, src)
+        store.begin_session(command or list(sys.argv), {"import": str(src), "model": name})
+        added = skipped = 0
+        for pid, prompt, text in rows:
+            seen = texts.setdefault(pid, [])
+            if text in seen:
+                skipped += 1
+                continue
+            req = Request(pid, name, len(seen), (), Params())
+            info = {"imported_from": src.name, "messages": [{"role": "user", "content": prompt}]}
+            store.add_response(req, Response(text=text, finish_reason="imported"), request_info=info)
+            seen.append(text)
+            added += 1
+        summary = {"records": n_records, "added": added, "unchanged": skipped,
+                   "new_adhoc_probes": len(new_adhoc), "bundled_matches": sum(1 for p, _, _ in rows if not p.startswith("adhoc-"))}
+        store.end_session(summary)
+        return summary
+    finally:
+        store.close()
+
+
+def _register_model(store: RunStore, name: str, src: Path) -> None:
+    row = store.conn.execute("SELECT kind, settings_json FROM models WHERE name=?", (name,)).fetchone()
+    if row and row[0] != "import":
+        raise InputError(f"model {name!r} is already in this run as a {row[0]} model; import under another --name")
+    settings = json.loads(row[1]) if row else {"files": []}
+    entry = {"file": src.name, "sha256": file_sha256(src)}
+    if entry not in settings["files"]:
+        settings["files"].append(entry)
+    store.conn.execute("INSERT OR REPLACE INTO models VALUES (?, 'import', ?, ?)",
+                       (name, f"import:{name}", json.dumps(settings, sort_keys=True)))

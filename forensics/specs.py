@@ -1,0 +1,131 @@
+"""Model specs: `NAME=SPEC` on the command line, fuller settings in a YAML models file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ._errors import InputError
+from .probes import parse_yaml
+
+Kind = Literal["openai", "llamacpp", "hf", "replay", "callable"]
+KINDS = ("openai", "llamacpp", "hf", "replay")
+_NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_.:+-]{0,63}$"
+
+
+class ModelConfig(BaseModel):
+    """A model in a run: its name, how to reach it, and per-model settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=_NAME_RE)
+    spec: str
+    api_key_env: str = Field(default="OPENAI_API_KEY", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+    timeout_s: float = Field(default=120.0, gt=0)
+    concurrency: int | None = Field(default=None, ge=1, le=256)
+    n_ctx: int = Field(default=2048, ge=256)
+    n_threads: int | None = Field(default=None, ge=1)
+    chat_format: str | None = None
+    system: str | None = None  # overrides every probe's system prompt for this model
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=1)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+
+    @property
+    def kind(self) -> str:
+        return parse_spec(self.spec)[0]
+
+    @property
+    def target(self) -> str:
+        return parse_spec(self.spec)[1]
+
+    def redacted(self) -> dict:
+        """Settings safe to store: the env var's *name* only, never a key."""
+        return self.model_dump(exclude={"name", "spec"})
+
+
+def parse_spec(spec: str) -> tuple[str, str]:
+    """'openai:gpt-4o@https://host/v1' -> ('openai', 'gpt-4o@https://host/v1')."""
+    kind, sep, rest = spec.partition(":")
+    if not sep or kind not in KINDS or not rest:
+        raise InputError(
+            f"model spec {spec!r}: expected KIND:TARGET with KIND one of {', '.join(KINDS)} "
+            "(e.g. openai:gpt-4o-mini@https://api.openai.com/v1, llamacpp:model.gguf, "
+            "hf:./checkpoint, replay:outputs.json)")
+    return kind, rest
+
+
+def split_openai_target(target: str) -> tuple[str, str | None]:
+    """'MODEL@BASE_URL' -> (MODEL, BASE_URL); the base URL is optional."""
+    idx = max(target.find("@http://"), target.find("@https://"))
+    if idx < 0:
+        if "@" in target:
+            raise InputError(f"openai spec {target!r}: base URL after '@' must start with http:// or https://")
+        return target, None
+    model, base = target[:idx], target[idx + 1:]
+    if not model:
+        raise InputError(f"openai spec {target!r}: missing model name before '@'")
+    return model, base
+
+
+def redact_url(url: str) -> str:
+    """Drop credentials, query and fragment from a URL before it is stored or shown."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def redact_spec(spec: str) -> str:
+    """A spec safe to store: for openai specs, the base URL without credentials or query."""
+    kind, target = parse_spec(spec)
+    if kind != "openai":
+        return spec
+    model, base = split_openai_target(target)
+    return f"openai:{model}" + (f"@{redact_url(base)}" if base else "")
+
+
+def parse_model_option(option: str, api_key_env: str | None = None) -> ModelConfig:
+    """Parse one `--model NAME=SPEC` option."""
+    name, sep, spec = option.partition("=")
+    if not sep:
+        raise InputError(f"--model {option!r}: expected NAME=SPEC, e.g. suspect=openai:my-model@http://127.0.0.1:8000/v1")
+    parse_spec(spec)
+    try:
+        cfg = ModelConfig(name=name, spec=spec, **({"api_key_env": api_key_env} if api_key_env else {}))
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise InputError(f"--model {option!r}: field '{'.'.join(map(str, err['loc']))}': {err['msg']}") from None
+    return cfg
+
+
+def load_models_file(path: str | Path) -> list[ModelConfig]:
+    """A YAML file `models: {NAME: {spec: ..., temperature: ..., ...}}`."""
+    p = Path(path)
+    try:
+        text = p.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{p}: cannot read models file: {e}") from None
+    data = parse_yaml(text, str(p))
+    if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
+        raise InputError(f"{p}: expected a mapping 'models: {{NAME: {{spec: ...}}}}'")
+    out = []
+    for name, body in data["models"].items():
+        if not isinstance(body, dict):
+            raise InputError(f"{p}: model {name!r}: expected a mapping with at least 'spec'")
+        try:
+            cfg = ModelConfig(name=str(name), **body)
+            parse_spec(cfg.spec)
+        except ValidationError as e:
+            err = e.errors()[0]
+            field = ".".join(map(str, err["loc"]))
+            raise InputError(f"{p}: model {name!r} field '{field}': {err['msg']}") from None
+        except InputError as e:
+            raise InputError(f"{p}: model {name!r}: {e}") from None
+        out.append(cfg)
+    return out
