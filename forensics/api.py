@@ -54,6 +54,8 @@ def load_run(path: str | Path) -> Run:
             " r.sha256, r.request_json FROM responses r JOIN probes p ON p.probe_id = r.probe_id"
             " ORDER BY r.model, r.probe_id, r.sample", con)
         responses["system"] = [_system_of(j) for j in responses.pop("request_json")]
+        for col in ("answer", "finish_reason", "server_model", "fingerprint"):
+            responses[col] = responses[col].astype(object).where(responses[col].notna(), None)
         models = pd.read_sql_query("SELECT name, kind, spec, settings_json FROM models ORDER BY name", con)
         suites = pd.read_sql_query("SELECT * FROM suites ORDER BY name", con)
         errors = pd.read_sql_query("SELECT * FROM errors ORDER BY model, probe_id, sample", con)
@@ -119,11 +121,10 @@ def run_suite(models: Iterable[ModelArg], *, out: str | Path, suites: Iterable[s
         cache = ResponseCache() if settings.use_cache else None
         engine = Engine(store, settings, cache=cache, progress=progress)
         try:
-            summary = _run_coro(engine.execute(plan, backends))
+            summary = _run_coro(_execute_and_close(engine, plan, backends))
         finally:
             if cache:
                 cache.close()
-            _run_coro(_close_all(backends))
         store.end_session(summary.as_dict())
     finally:
         store.close()
@@ -142,9 +143,13 @@ def _callables(models: Iterable[ModelArg]) -> set[str]:
     return {m[0] for m in models if isinstance(m, tuple)}
 
 
-async def _close_all(backends: dict[str, Backend]) -> None:
-    for b in backends.values():
-        await b.aclose()
+async def _execute_and_close(engine: Engine, plan: list, backends: dict[str, Backend]) -> RunSummary:
+    """One event loop for the whole run: HTTP clients are bound to the loop they started on."""
+    try:
+        return await engine.execute(plan, backends)
+    finally:
+        for b in backends.values():
+            await b.aclose()
 
 
 def _run_coro(coro):

@@ -21,8 +21,8 @@ app = typer.Typer(
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 probes_app = typer.Typer(help="List, show and validate probe suites.", no_args_is_help=True)
 app.add_typer(probes_app, name="probes")
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 RunDir = Annotated[Path, typer.Argument(help="Run directory (holds run.sqlite).")]
 
@@ -216,11 +216,10 @@ def main() -> None:
         err.print("interrupted; rerun the same command to resume")
         sys.exit(130)
     except Exception as e:  # click usage errors and anything unexpected
-        import click
-
-        if isinstance(e, click.ClickException):
+        bases = {c.__name__ for c in type(e).__mro__}  # typer vendors click: match by name
+        if "ClickException" in bases:
             e.show()
-            sys.exit(2 if isinstance(e, click.UsageError) else e.exit_code)
+            sys.exit(2 if "UsageError" in bases else e.exit_code)
         if os.environ.get("FORENSICS_DEBUG"):
             raise
         err.print(f"[bold red]internal error:[/] {type(e).__name__}: {escape(str(e)[:500])} "

@@ -1,10 +1,14 @@
-"""A Python callable as a model, for notebooks: fn(messages, params) -> str | Response."""
+"""A Python callable as a model, for notebooks: fn(messages, params) -> str | Response.
+
+`params.seed` is the per-sample seed (run seed + sample index).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
 import time
+from dataclasses import replace
 from collections.abc import Callable
 
 from .base import Capabilities, Failure, Params, Request, Response, Result
@@ -28,7 +32,7 @@ class CallableBackend:
     async def _one(self, req: Request) -> Result:
         t0 = time.perf_counter()
         try:
-            out = self.fn(list(req.messages), req.params)
+            out = self.fn(list(req.messages), replace(req.params, seed=req.sample_seed))
             if inspect.isawaitable(out):
                 out = await out
         except asyncio.CancelledError:

@@ -1,0 +1,74 @@
+import json
+import subprocess
+import sys
+
+import pandas as pd
+
+import forensics
+from forensics.importing import adhoc_probe_id
+from forensics.probes import bundled_suites
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "forensics", *args], capture_output=True, text=True)
+
+
+def alpaca_fixture(path, n=40, generator="toy"):
+    """An AlpacaEval-format model_outputs.json with n instructions, one of them a bundled probe."""
+    probe = next(p for s in bundled_suites() for p in s.probes if p.prompt and not p.system)
+    items = [{"instruction": f"Instruction number {i}: explain topic {i}.", "output": f"Output {i} <b>bold</b>",
+              "generator": generator, "dataset": "toy"} for i in range(n - 1)]
+    items.append({"instruction": probe.prompt, "output": "I am a toy.", "generator": generator, "dataset": "toy"})
+    path.write_text(json.dumps(items))
+    return items, probe
+
+
+def test_import_export_one_row_per_instruction(tmp_path):
+    items, probe = alpaca_fixture(tmp_path / "toy.json")
+    s = forensics.import_transcripts(tmp_path / "toy.json", "toy", tmp_path / "run")
+    assert s["added"] == len(items) and s["bundled_matches"] == 1
+    for fmt in ("jsonl", "csv", "parquet"):
+        r = cli("export", str(tmp_path / "run"), "--format", fmt, "-o", str(tmp_path / f"out.{fmt}"))
+        assert r.returncode == 0, r.stderr
+    df = pd.read_json(tmp_path / "out.jsonl", lines=True)
+    assert len(df) == len(items) and set(df.prompt) == {i["instruction"] for i in items}
+    assert {"probe_id", "category", "model", "sample", "prompt", "text"} <= set(df.columns)
+    assert len(pd.read_parquet(tmp_path / "out.parquet")) == len(items)
+    assert len(pd.read_csv(tmp_path / "out.csv")) == len(items)
+    matched = df[df.probe_id == probe.id].iloc[0]
+    assert matched.category == probe.category
+    adhoc = df[df.prompt == items[0]["instruction"]].iloc[0]
+    assert adhoc.probe_id == adhoc_probe_id(items[0]["instruction"]) and adhoc.category == "adhoc"
+    run = forensics.load_run(tmp_path / "run")
+    assert "adhoc" in set(run.suites.name) and probe.id.split("-")[0]  # ad-hoc suite recorded with its hash
+    assert len(run.suites.loc[run.suites.name == "adhoc", "hash"].iloc[0]) == 64
+    assert cli("verify", str(tmp_path / "run")).returncode == 0
+
+
+def test_import_is_idempotent_and_extends(tmp_path):
+    alpaca_fixture(tmp_path / "a.json", n=10)
+    forensics.import_transcripts(tmp_path / "a.json", "m", tmp_path / "run")
+    again = forensics.import_transcripts(tmp_path / "a.json", "m", tmp_path / "run")
+    assert again["added"] == 0 and again["unchanged"] == 10
+    (tmp_path / "b.jsonl").write_text(
+        json.dumps({"prompt": "Instruction number 0: explain topic 0.", "response": "a second answer"}) + "\n"
+        + json.dumps({"prompt": "brand new prompt", "response": "new"}) + "\n")
+    more = forensics.import_transcripts(tmp_path / "b.jsonl", "m", tmp_path / "run")
+    assert more["added"] == 2 and more["new_adhoc_probes"] == 1
+    df = forensics.load_run(tmp_path / "run").responses
+    assert len(df) == 12
+    assert sorted(df[df.prompt == "Instruction number 0: explain topic 0."]["sample"]) == [0, 1]
+    other = forensics.import_transcripts(tmp_path / "a.json", "other", tmp_path / "run")
+    assert other["added"] == 10
+    assert forensics.verify_run(tmp_path / "run") == []
+
+
+def test_bad_import_exits_2(tmp_path):
+    (tmp_path / "bad.jsonl").write_text('{"prompt": "a", "response": "b"}\n{"prompt": 3, "response": "x"}\n')
+    r = cli("import", str(tmp_path / "bad.jsonl"), "--name", "m", "--out", str(tmp_path / "run"))
+    assert r.returncode == 2 and "line 2" in r.stderr and "prompt" in r.stderr and "Traceback" not in r.stderr
+    r = cli("import", str(tmp_path / "missing.json"), "--name", "m", "--out", str(tmp_path / "run"))
+    assert r.returncode == 2 and "no such file" in r.stderr
+    (tmp_path / "ok.jsonl").write_text('{"prompt": "a", "response": "b"}\n')
+    r = cli("import", str(tmp_path / "ok.jsonl"), "--name", "../evil", "--out", str(tmp_path / "run"))
+    assert r.returncode == 2 and "--name" in r.stderr
