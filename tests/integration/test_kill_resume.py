@@ -86,7 +86,8 @@ def test_sigkill_resume_exactly_once(tmp_path, suite_file):
     per_cell = {}
     for e in cfg.log:
         per_cell[e["cell"]] = per_cell.get(e["cell"], 0) + 1
-    assert set(per_cell) == set(cells)
+    extra = [e for e in cfg.log if e["cell"] not in cells]
+    assert set(per_cell) == set(cells), extra
     verify = subprocess.run([sys.executable, "-m", "forensics", "verify", str(out)], capture_output=True, text=True)
     assert verify.returncode == 0, verify.stderr
 

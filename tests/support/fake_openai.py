@@ -66,7 +66,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         cfg = self.server.config
         length = int(self.headers.get("Content-Length") or 0)
-        req = json.loads(self.rfile.read(length) or b"{}")
+        raw = self.rfile.read(length)
+        try:
+            req = json.loads(raw)
+        except ValueError:
+            req = {}
+        if len(raw) < length or not isinstance(req, dict) or not req.get("messages"):
+            return self._send(400, b'{"error": {"message": "bad request body"}}')  # e.g. a killed client
         if self.path != "/v1/chat/completions":
             return self._send(404, b'{"error": {"message": "no such route"}}')
         messages, seed, model = req.get("messages", []), req.get("seed"), req.get("model", "fake")
