@@ -127,6 +127,65 @@ def errors(run_dir: RunDir) -> None:
     out.print(t)
 
 
+@app.command()
+def analyze(
+    run_dir: RunDir,
+    suspect: Annotated[str, typer.Option("--suspect", "-S", help="The model under suspicion.")],
+    reference: Annotated[list[str], typer.Option("--reference", "-R", help="Candidate teacher (repeatable: ranks them).")],
+    control: Annotated[list[str], typer.Option("--control", "-C", help="Independent control (repeatable; default: every other model).")] = [],
+    seed: Annotated[int, typer.Option(help="Seed for permutations and bootstraps.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the evidence as JSON.")] = False,
+) -> None:
+    """Test the suspect against each reference and the controls; store the evidence; print the verdict."""
+    from ._analyze import rank
+
+    table = rank(run_dir, suspect, reference, control or None, seed=seed)
+    if as_json:
+        payload = [row["evidence"].to_dict() | {"rank": int(row["rank"])} for _, row in table.iterrows()]
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+        return
+    print_verdicts(table)
+
+
+def print_verdicts(table) -> None:
+    """The verdict table, then each reference's per-analysis summary."""
+    t = Table("rank", "reference", "log10 LR", "verdict", "min Holm p", "controls", title=f"suspect: {table['suspect'].iloc[0]}")
+    for _, r in table.iterrows():
+        verdict = "inconclusive: " + r["wording"] if r["inconclusive"] else r["wording"]
+        t.add_row(str(r["rank"]), escape(r["reference"]), f"{r['log10_lr']:+.2f}", escape(verdict),
+                  f"{r['min_p_holm']:.3g}", escape(r["controls"]))
+    out.print(t)
+    for _, r in table.iterrows():
+        ev = r["evidence"]
+        s = Table("analysis", "statistic", "95% CI", "p", "Holm p", "log10 LR", title=f"{escape(r['reference'])}")
+        for _, a in ev.summary.iterrows():
+            s.add_row(escape(str(a["analysis"])), f"{a['statistic']:.3f}", f"[{a['ci_low']:.3f}, {a['ci_high']:.3f}]",
+                      f"{a['p_value']:.3g}", f"{a['p_holm']:.3g}", f"{a.get('log10_lr_contribution', float('nan')):+.2f}")
+        out.print(s)
+        for reason in ev.verdict.reasons:
+            out.print(f"  - {escape(reason)}", highlight=False)
+
+
+@app.command()
+def report(
+    run_dir: RunDir,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="HTML file (default RUN_DIR/report.html).")] = None,
+    suspect: Annotated[Optional[str], typer.Option("--suspect", "-S", help="Analyse first with this suspect.")] = None,
+    reference: Annotated[list[str], typer.Option("--reference", "-R", help="Reference(s), with --suspect.")] = [],
+    control: Annotated[list[str], typer.Option("--control", "-C")] = [],
+) -> None:
+    """Write the self-contained HTML evidence report (from stored evidence, or analysing first)."""
+    from ._analyze import rank
+    from .report import write_report
+
+    if suspect:
+        if not reference:
+            raise InputError("--suspect needs at least one --reference")
+        rank(run_dir, suspect, reference, control or None)
+    path = write_report(run_dir, output)
+    out.print(f"report: {path}")
+
+
 @probes_app.command("list")
 def probes_list(
     suite: Annotated[list[str], typer.Option("--suite", "-s", help="Suite name or path (default: all bundled).")] = [],

@@ -76,16 +76,15 @@ def run_demo(out_dir: str | Path, *, n_probes: int = 60, max_tokens: int = 96, c
 
 
 def _analyse_and_report(out_dir: Path, console: Console) -> None:
-    """Analysis and report, when those parts of the tool are installed in this version."""
-    try:
-        from .evidence_api import analyze_run_dir
-    except ImportError:
-        return
-    analyze_run_dir(out_dir, suspect="AcmeChat", references=["SmolLM2-135M", "Qwen2.5-Coder-0.5B"],
-                    controls=None, console=console)
+    """Rank the candidate references for AcmeChat against the control, store it, write the report."""
+    from ._analyze import rank
+    from .cli import print_verdicts
+
+    console.print("analysing: AcmeChat against SmolLM2 and Qwen (each the other's control), Gemma as control ...")
+    table = rank(out_dir, "AcmeChat", ["SmolLM2-135M", "Qwen2.5-Coder-0.5B"], ["Gemma3-270M-base"])
+    print_verdicts(table)
     try:
         from .report import write_report
-    except ImportError:
+    except ImportError:  # the report module is optional in this version
         return
-    path = write_report(out_dir)
-    console.print(f"report: {path}")
+    console.print(f"report: {write_report(out_dir)}")

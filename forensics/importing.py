@@ -11,7 +11,7 @@ from ._errors import InputError
 from .backends.base import Params, Request, Response
 from .backends.replay import read_transcripts
 from .probes import Probe, Suite, bundled_suites
-from .store import RunStore, file_sha256
+from .store import RunStore, clean_text, file_sha256
 
 ADHOC_SUITE = "adhoc"
 
@@ -51,23 +51,21 @@ def import_transcripts(path: str | Path, name: str, out: str | Path, *,
         existing_probes = store.probes()
         texts: dict[str, list[str]] = {}
         for r in store.conn.execute("SELECT probe_id, text FROM responses WHERE model=? ORDER BY sample", (name,)):
-            texts.setdefault(r[0], []).append(r[1])
+            texts.setdefault(r[0], []).append(_digest(r[1]))
         adhoc = {pid: p for pid, p in existing_probes.items() if p.category == "adhoc"}
         new_adhoc: dict[str, Probe] = {}
         used_suites: dict[str, Suite] = {}
-        rows: list[tuple[str, str, str]] = []
-        n_records = 0
-        for t in read_transcripts(src):  # stream; validate everything before writing
+        n_records = n_bundled = 0
+        for t in read_transcripts(src):  # pass 1, streamed: validate everything before writing
             n_records += 1
             hit = bundled.get(t.prompt.strip())
             if hit:
                 used_suites[hit[0].name] = hit[0]
-                pid = hit[1].id
+                n_bundled += 1
             else:
                 pid = adhoc_probe_id(t.prompt)
                 if pid not in adhoc and pid not in new_adhoc:
                     new_adhoc[pid] = Probe(id=pid, category="adhoc", prompt=t.prompt, language="und")
-            rows.append((pid, t.prompt, t.response))
         if n_records == 0:
             raise InputError(f"{src}: no transcripts in file")
         for suite in used_suites.values():
@@ -81,22 +79,29 @@ def import_transcripts(path: str | Path, name: str, out: str | Path, *,
         _register_model(store, name, src)
         store.begin_session(command or list(sys.argv), {"import": str(src), "model": name})
         added = skipped = 0
-        for pid, prompt, text in rows:
+        for t in read_transcripts(src):  # pass 2, streamed: write
+            hit = bundled.get(t.prompt.strip())
+            pid = hit[1].id if hit else adhoc_probe_id(t.prompt)
             seen = texts.setdefault(pid, [])
-            if text in seen:
+            digest = _digest(t.response)
+            if digest in seen:
                 skipped += 1
                 continue
             req = Request(pid, name, len(seen), (), Params())
-            info = {"imported_from": src.name, "messages": [{"role": "user", "content": prompt}]}
-            store.add_response(req, Response(text=text, finish_reason="imported"), request_info=info)
-            seen.append(text)
+            info = {"imported_from": src.name, "messages": [{"role": "user", "content": t.prompt}]}
+            store.add_response(req, Response(text=t.response, finish_reason="imported"), request_info=info)
+            seen.append(digest)
             added += 1
         summary = {"records": n_records, "added": added, "unchanged": skipped,
-                   "new_adhoc_probes": len(new_adhoc), "bundled_matches": sum(1 for p, _, _ in rows if not p.startswith("adhoc-"))}
+                   "new_adhoc_probes": len(new_adhoc), "bundled_matches": n_bundled}
         store.end_session(summary)
         return summary
     finally:
         store.close()
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(clean_text(text).encode("utf-8")).hexdigest()
 
 
 def _register_model(store: RunStore, name: str, src: Path) -> None:
