@@ -162,18 +162,49 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+def one_line(text: object, limit: int = 300) -> str:
+    """A library or parser message squeezed onto one line (error messages are single-line)."""
+    return " ".join(str(text).split())[:limit]
+
+
 def parse_yaml(text: str, source: str) -> object:
     """Parse YAML safely; errors name the file and line."""
     try:
-        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - safe subclass
+        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - safe subclass
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(f"{source}:{where}: invalid YAML: {e.problem or e.context}") from None
+        raise InputError(f"{source}:{where}: invalid YAML: {one_line(e.problem or e.context)}") from None
+    except yaml.reader.ReaderError as e:  # e.g. a NUL or other control character in the file
+        ch = e.character if isinstance(e.character, int) else ord(e.character[:1] or b"\0")
+        raise InputError(f"{source}: invalid YAML: control character #x{ch:04x} at character {e.position} "
+                         "is not allowed") from None
     except yaml.YAMLError as e:
-        raise InputError(f"{source}: invalid YAML: {e}") from None
+        raise InputError(f"{source}: invalid YAML: {one_line(e)}") from None
     except RecursionError:
         raise InputError(f"{source}: YAML nested too deeply") from None
+    except (ValueError, OverflowError) as e:  # a scalar the safe constructors reject (int too long, bad date)
+        raise InputError(f"{source}: invalid YAML value: {one_line(e, 160)}") from None
+    _reject_surrogates(data, source)
+    return data
+
+
+def _reject_surrogates(data: object, source: str) -> None:
+    """Refuse lone UTF-16 surrogates (from "\\ud800" escapes): they cannot be stored or hashed as UTF-8."""
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            try:
+                x.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InputError(f"{source}: a string contains a lone surrogate escape ({x[:40]!r}); "
+                                 "use the character itself, not half of a UTF-16 pair") from None
+        elif isinstance(x, dict):
+            stack.extend(x.keys())
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
 
 
 def _describe_validation(err: ValidationError, data: object, source: str) -> str:
@@ -189,7 +220,7 @@ def _describe_validation(err: ValidationError, data: object, source: str) -> str
         where = f" probe {pid!r} (probes[{idx}])" if isinstance(pid, str) else f" probes[{idx}]"
         loc = loc[2:]
     fields = ".".join(str(x) for x in loc if x not in ("exact", "one_of", "regex", "numeric"))
-    msg = first.get("msg", "invalid").removeprefix("Value error, ")
+    msg = one_line(first.get("msg", "invalid").removeprefix("Value error, "))
     field = f" field '{fields}'" if fields else ""
     more = f" (and {err.error_count() - 1} more problems)" if err.error_count() > 1 else ""
     return f"{source}:{where}{field}: {msg}{more}"

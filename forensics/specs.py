@@ -13,6 +13,7 @@ from .probes import parse_yaml
 Kind = Literal["openai", "llamacpp", "hf", "replay", "callable"]
 KINDS = ("openai", "llamacpp", "hf", "replay")
 _NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_.:+-]{0,63}$"
+MAX_MODELS_FILE_BYTES = 1_000_000
 
 
 class ModelConfig(BaseModel):
@@ -51,7 +52,7 @@ def parse_spec(spec: str) -> tuple[str, str]:
     kind, sep, rest = spec.partition(":")
     if not sep or kind not in KINDS or not rest:
         raise InputError(
-            f"model spec {spec!r}: expected KIND:TARGET with KIND one of {', '.join(KINDS)} "
+            f"model spec {redact_urls_in(spec)!r}: expected KIND:TARGET with KIND one of {', '.join(KINDS)} "
             "(e.g. openai:gpt-4o-mini@https://api.openai.com/v1, llamacpp:model.gguf, "
             "hf:./checkpoint, replay:outputs.json)")
     return kind, rest
@@ -62,23 +63,54 @@ def split_openai_target(target: str) -> tuple[str, str | None]:
     idx = max(target.find("@http://"), target.find("@https://"))
     if idx < 0:
         if "@" in target:
-            raise InputError(f"openai spec {target!r}: base URL after '@' must start with http:// or https://")
+            model = target.partition("@")[0]
+            raise InputError(f"openai spec for model {model!r}: base URL after '@' must start with "
+                             "http:// or https://")
         return target, None
     model, base = target[:idx], target[idx + 1:]
     if not model:
-        raise InputError(f"openai spec {target!r}: missing model name before '@'")
+        raise InputError(f"openai spec {redact_urls_in(target)!r}: missing model name before '@'")
+    try:
+        _split_url(base)
+    except ValueError as e:  # the URL itself is not echoed: it may hold credentials
+        raise InputError(f"openai spec for model {model!r}: invalid base URL ({e})") from None
     return model, base
+
+
+def _split_url(url: str):
+    """urlsplit that also checks the port and the host (ValueError when the URL is unusable)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    if not parts.hostname:
+        raise ValueError("no host name")
+    if any(c.isspace() or ord(c) < 32 for c in url):
+        raise ValueError("contains whitespace or control characters")
+    return parts
 
 
 def redact_url(url: str) -> str:
     """Drop credentials, query and fragment from a URL before it is stored or shown."""
-    from urllib.parse import urlsplit, urlunsplit
+    from urllib.parse import urlunsplit
 
-    parts = urlsplit(url)
+    try:
+        parts = _split_url(url)
+    except ValueError:
+        return "<invalid URL>"
     host = parts.hostname or ""
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def redact_urls_in(text: str) -> str:
+    """Every http(s) URL in free text (a spec, a command line) with credentials and query removed."""
+    import re
+
+    return re.sub(r"https?://[^\s'\"]*", lambda m: redact_url(m.group(0)), text)
 
 
 def redact_spec(spec: str) -> str:
@@ -94,13 +126,15 @@ def parse_model_option(option: str, api_key_env: str | None = None) -> ModelConf
     """Parse one `--model NAME=SPEC` option."""
     name, sep, spec = option.partition("=")
     if not sep:
-        raise InputError(f"--model {option!r}: expected NAME=SPEC, e.g. suspect=openai:my-model@http://127.0.0.1:8000/v1")
+        raise InputError(f"--model {redact_urls_in(option)!r}: expected NAME=SPEC, "
+                         "e.g. suspect=openai:my-model@http://127.0.0.1:8000/v1")
     parse_spec(spec)
     try:
         cfg = ModelConfig(name=name, spec=spec, **({"api_key_env": api_key_env} if api_key_env else {}))
     except ValidationError as e:
         err = e.errors()[0]
-        raise InputError(f"--model {option!r}: field '{'.'.join(map(str, err['loc']))}': {err['msg']}") from None
+        raise InputError(f"--model {redact_urls_in(option)!r}: field '{'.'.join(map(str, err['loc']))}': "
+                         f"{err['msg']}") from None
     return cfg
 
 
@@ -108,18 +142,29 @@ def load_models_file(path: str | Path) -> list[ModelConfig]:
     """A YAML file `models: {NAME: {spec: ..., temperature: ..., ...}}`."""
     p = Path(path)
     try:
-        text = p.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{p}: cannot read models file: {e}") from None
+        if p.stat().st_size > MAX_MODELS_FILE_BYTES:
+            raise InputError(f"{p}: models file larger than {MAX_MODELS_FILE_BYTES} bytes")
+        raw = p.read_bytes()
+    except OSError as e:
+        raise InputError(f"{p}: cannot read models file: {e.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{p}: not valid UTF-8 (byte {e.start})") from None
     data = parse_yaml(text, str(p))
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
         raise InputError(f"{p}: expected a mapping 'models: {{NAME: {{spec: ...}}}}'")
     out = []
     for name, body in data["models"].items():
+        if isinstance(name, bool) or not isinstance(name, (str, int)):
+            raise InputError(f"{p}: model name {name!r}: must be a string")
+        name = str(name)
         if not isinstance(body, dict):
             raise InputError(f"{p}: model {name!r}: expected a mapping with at least 'spec'")
+        if "name" in body:
+            raise InputError(f"{p}: model {name!r}: no 'name' field (the key above is the name)")
         try:
-            cfg = ModelConfig(name=str(name), **body)
+            cfg = ModelConfig.model_validate({**body, "name": name})
             parse_spec(cfg.spec)
         except ValidationError as e:
             err = e.errors()[0]

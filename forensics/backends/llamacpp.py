@@ -23,6 +23,21 @@ def plain_prompt(messages: list[dict]) -> str:
     return "\n\n".join(parts) + "\n\nAssistant:"
 
 
+_QUIET_LOG = None
+
+
+def _silence_llama_log() -> None:
+    """Route llama.cpp's C-level log lines (printed even with verbose=False) to nowhere."""
+    global _QUIET_LOG
+    if _QUIET_LOG is None:
+        import ctypes
+
+        import llama_cpp
+
+        _QUIET_LOG = llama_cpp.llama_log_callback(lambda level, text, user_data: None)
+        llama_cpp.llama_log_set(_QUIET_LOG, ctypes.c_void_p(0))
+
+
 def default_threads() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
@@ -59,6 +74,7 @@ class LlamaCppBackend:
         if self._llm is None:
             from llama_cpp import Llama
 
+            _silence_llama_log()
             self._llm = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads,
                               chat_format=self.chat_format, verbose=False)
             meta = getattr(self._llm, "metadata", {}) or {}

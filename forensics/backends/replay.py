@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +17,8 @@ from .base import Capabilities, Failure, Request, Response, Result
 PROMPT_KEYS = ("prompt", "instruction", "input", "question")
 RESPONSE_KEYS = ("response", "output", "completion", "answer", "text")
 MAX_FIELD_CHARS = 10_000_000
+MAX_JSON_DEPTH = 64
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ def _pick(record: object, keys: tuple[str, ...], what: str, src: str, where: str
                 raise InputError(f"{src}: {where}: field '{k}' must be a string, got {type(v).__name__}")
             if len(v) > MAX_FIELD_CHARS:
                 raise InputError(f"{src}: {where}: field '{k}' longer than {MAX_FIELD_CHARS} characters")
-            return v
+            return _SURROGATE.sub("\ufffd", v)  # lone "\\ud800" escapes cannot be stored as UTF-8
     raise InputError(f"{src}: {where}: missing {what} field (one of {', '.join(keys)})")
 
 
@@ -48,22 +52,59 @@ def _record(obj: object, src: str, where: str) -> Transcript:
     return Transcript(prompt, response, where, gen if isinstance(gen, str) else None)
 
 
+def _json_error(e: BaseException) -> str:
+    """ijson/yajl messages span several lines (with a file excerpt): keep the first line."""
+    msg = e.args[0] if e.args else str(e)
+    if isinstance(msg, bytes):
+        msg = msg.decode("utf-8", "replace")
+    lines = [ln.strip() for ln in str(msg).splitlines() if ln.strip()]
+    return (lines[0] if lines else type(e).__name__)[:200]
+
+
 def _read_json(path: Path) -> Iterator[Transcript]:
+    """Stream the items of a top-level JSON list; nesting is capped (ijson's prefixes grow quadratically)."""
     import ijson
+    from ijson.common import ObjectBuilder
 
     src = str(path)
+    i = 0
     try:
         with open(path, "rb") as f:
-            head = f.read(64).lstrip()
-            if not head.startswith(b"["):
+            head = f.read(64)
+            skip = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+            if not head[skip:].lstrip().startswith(b"["):
                 raise InputError(f"{src}: expected a JSON list of objects (AlpacaEval model_outputs.json)")
-            f.seek(0)
-            for i, obj in enumerate(ijson.items(f, "item", use_float=True)):
-                yield _record(obj, src, f"item {i}")
+            f.seek(skip)
+            events = ijson.basic_parse(f, use_float=True)
+            next(events)  # the list's start_array
+            depth, builder = 0, ObjectBuilder()
+            for ev, val in events:
+                if ev in ("start_map", "start_array"):
+                    if depth == 0:
+                        builder = ObjectBuilder()
+                    depth += 1
+                    if depth > MAX_JSON_DEPTH:
+                        raise InputError(f"{src}: item {i}: nested deeper than {MAX_JSON_DEPTH} levels")
+                    builder.event(ev, val)
+                elif ev in ("end_map", "end_array"):
+                    if depth == 0:  # the end of the top-level list
+                        break
+                    depth -= 1
+                    builder.event(ev, val)
+                    if depth == 0:
+                        yield _record(builder.value, src, f"item {i}")
+                        i += 1
+                elif depth == 0:  # a bare scalar in the list: _record rejects it
+                    yield _record(val, src, f"item {i}")
+                else:
+                    builder.event(ev, val)
+            for _ in events:  # anything after the list is an error ("trailing garbage")
+                pass
     except ijson.JSONError as e:
-        raise InputError(f"{src}: invalid JSON: {str(e)[:200]}") from None
+        raise InputError(f"{src}: invalid JSON near item {i}: {_json_error(e)}") from None
     except UnicodeDecodeError as e:
-        raise InputError(f"{src}: not valid UTF-8 ({e.reason})") from None
+        raise InputError(f"{src}: not valid UTF-8 near item {i} ({e.reason}; "
+                         "or a lone \\uD800-\\uDFFF escape)") from None
 
 
 def _read_jsonl(path: Path) -> Iterator[Transcript]:
@@ -73,11 +114,11 @@ def _read_jsonl(path: Path) -> Iterator[Transcript]:
             if not raw.strip():
                 continue
             try:
-                obj = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise InputError(f"{src}: line {n}: not valid UTF-8") from None
-            except (json.JSONDecodeError, RecursionError) as e:
-                raise InputError(f"{src}: line {n}: invalid JSON: {str(e)[:120]}") from None
+                obj = json.loads(raw.decode("utf-8-sig" if n == 1 else "utf-8"))
+            except UnicodeDecodeError as e:
+                raise InputError(f"{src}: line {n}: not valid UTF-8 (byte {e.start})") from None
+            except (ValueError, RecursionError) as e:  # JSONDecodeError, or an integer too long to convert
+                raise InputError(f"{src}: line {n}: invalid JSON: {_json_error(e)[:120]}") from None
             yield _record(obj, src, f"line {n}")
 
 
@@ -85,7 +126,7 @@ def _read_csv(path: Path) -> Iterator[Transcript]:
     src = str(path)
     csv.field_size_limit(min(sys.maxsize, MAX_FIELD_CHARS + 1))
     try:
-        with open(path, newline="", encoding="utf-8") as f:
+        with open(path, newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
             cols = set(reader.fieldnames or [])
             if not cols & set(PROMPT_KEYS) or not cols & set(RESPONSE_KEYS):
@@ -99,7 +140,7 @@ def _read_csv(path: Path) -> Iterator[Transcript]:
     except UnicodeDecodeError:
         raise InputError(f"{src}: not valid UTF-8") from None
     except csv.Error as e:
-        raise InputError(f"{src}: invalid CSV: {e}") from None
+        raise InputError(f"{src}: invalid CSV: {_json_error(e)}") from None
 
 
 def read_transcripts(path: str | Path) -> Iterator[Transcript]:
