@@ -10,7 +10,9 @@ Notebook API::
 
 from ._errors import ForensicsError, InputError, IntegrityError, RunDirError
 from ._version import __version__
+from ._analyze import analyze, rank, stored_evidence
 from .api import Run, export_run, load_run, run_suite, verify_run
+from .evidence import Evidence, Verdict
 from .backends.base import Capabilities, Failure, Params, Request, Response
 from .importing import import_transcripts
 from .probes import Probe, Suite, bundled_suites, load_suite
@@ -19,6 +21,7 @@ from .specs import ModelConfig
 
 __all__ = [
     "Capabilities",
+    "Evidence",
     "Failure",
     "ForensicsError",
     "InputError",
@@ -33,12 +36,16 @@ __all__ = [
     "RunSettings",
     "RunSummary",
     "Suite",
+    "Verdict",
     "__version__",
+    "analyze",
     "bundled_suites",
     "export_run",
     "import_transcripts",
     "load_run",
     "load_suite",
+    "rank",
     "run_suite",
+    "stored_evidence",
     "verify_run",
 ]
