@@ -1,0 +1,179 @@
+"""Tests for forensics.evidence: verbal scale, LR combination, inconclusive rules, JSON, API."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forensics._likelihood import LRModel, verbal_scale, wording
+from forensics.analysis._result import AnalysisResult
+from forensics.analysis._stats import holm
+from forensics.embeddings import hashing_embed
+from forensics.evidence import (CANNOT_SEPARATE, Evidence, analyze_responses, assess,
+                                rank_references)
+from tests.synthetic import make_responses
+
+FAST = {"n_perm": 200, "n_boot": 100, "embed": hashing_embed}
+MY_REGISTRY = [("similarity", "forensics.analysis.similarity:similarity_analyses"),
+               ("stylometry", "forensics.analysis.stylometry:stylometry_analyses"),
+               ("attribution", "forensics.analysis.attribution:attribution_analysis")]
+
+
+@pytest.mark.parametrize("lr,level,label", [
+    (0.5, 1, "no"), (1.99, 1, "no"), (2, 2, "weak"), (9.99, 2, "weak"), (10, 3, "moderate"),
+    (99.9, 3, "moderate"), (100, 4, "moderately strong"), (1000, 5, "strong"),
+    (9999, 5, "strong"), (1e4, 6, "very strong"), (999_999, 6, "very strong"),
+    (1e6, 7, "extremely strong"), (1e12, 7, "extremely strong")])
+def test_verbal_scale_band_edges(lr, level, label):
+    assert verbal_scale(lr) == (level, label)
+    lvl, text = wording(math.log10(lr))
+    if lr >= 1:
+        assert lvl == level and text == f"The findings provide {label} support for H1 rather than H2."
+
+
+def test_wording_for_h2_is_symmetric():
+    assert wording(-1.0) == (-3, "The findings provide moderate support for H2 rather than H1.")
+    assert wording(-math.log10(2)) == (-2, "The findings provide weak support for H2 rather than H1.")
+    assert wording(-0.2)[0] == 1 and "no support" in wording(-0.2)[1]
+    assert wording(math.log10(2))[0] == 2
+
+
+def _result(name, stat, ctrl, p=0.01, width=0.02, applicable=True):
+    return AnalysisResult(name=name, statistic=stat, effect=stat - np.mean(list(ctrl.values())),
+                          ci_low=stat - width, ci_high=stat + width, p_value=p, n=100,
+                          control_statistics=ctrl, applicable=applicable, notes=["test"])
+
+
+CTRL = {"C1": 0.0, "C2": 0.1, "C3": -0.1, "C4": 0.05, "C5": -0.05}
+
+
+def test_assess_strong_suspect_supports_h1_and_holm_is_applied():
+    results = [_result("similarity.a", 2.0, CTRL, p=0.01), _result("similarity.b", 2.0, CTRL, p=0.02),
+               _result("stylometry.a", 2.0, CTRL, p=0.04), _result("attribution.a", 2.0, CTRL, p=0.03),
+               _result("identity", 0.0, {c: 0.0 for c in CTRL}, applicable=False)]
+    ev = assess(results, suspect="S", reference="R", controls=list(CTRL), n_probes=200)
+    v = ev.verdict
+    assert not v.inconclusive and v.level >= 4 and v.log10_lr > 2
+    used = ev.summary[ev.summary["applicable"]]
+    assert used["p_holm"].to_numpy() == pytest.approx(holm([0.01, 0.02, 0.04, 0.03]))
+    assert ev.summary["log10_lr_contribution"].sum() == pytest.approx(v.log10_lr)
+    assert ev.summary.loc[ev.summary["analysis"] == "identity", "applicable"].item() is False
+    assert all(any(c in r for r in v.reasons) for c in CANNOT_SEPARATE)
+    assert any(r.startswith("Assumption") for r in v.reasons)
+    assert set(v.propositions) == {"H1", "H2"}
+
+
+def test_family_members_are_averaged_not_multiplied():
+    one = assess([_result("similarity.a", 2.0, CTRL)], suspect="S", reference="R",
+                 controls=list(CTRL), n_probes=200)
+    many = assess([_result(f"similarity.m{i}", 2.0, CTRL) for i in range(6)], suspect="S",
+                  reference="R", controls=list(CTRL), n_probes=200)
+    assert many.verdict.log10_lr == pytest.approx(one.verdict.log10_lr)
+    model = LRModel()
+    assert one.verdict.log10_lr <= model.cap_analysis + 1e-12
+
+
+def test_inconclusive_below_minimums():
+    few_controls = assess([_result("similarity.a", 2.0, {"C1": 0.0})], suspect="S", reference="R",
+                          controls=["C1"], n_probes=200)
+    assert few_controls.verdict.inconclusive and few_controls.verdict.level == 0
+    assert few_controls.verdict.wording.startswith("Inconclusive")
+    few_probes = assess([_result("similarity.a", 2.0, CTRL)], suspect="S", reference="R",
+                        controls=list(CTRL), n_probes=12)
+    assert few_probes.verdict.inconclusive
+    nothing = assess([], suspect="S", reference="R", controls=list(CTRL), n_probes=200)
+    assert nothing.verdict.inconclusive
+
+
+def test_inconclusive_when_controls_disagree():
+    # one control is as close to R as the suspect: dropping it changes the conclusion
+    ctrl = {"C1": 0.0, "C2": 0.01, "C3": -0.01, "C4": 2.1}
+    results = [_result(f"{f}.a", 2.0, ctrl) for f in ("similarity", "stylometry", "attribution")]
+    ev = assess(results, suspect="S", reference="R", controls=list(ctrl), n_probes=200)
+    assert ev.verdict.inconclusive
+    assert "robustness" in ev.tables and len(ev.tables["robustness"]) == 4
+
+
+def test_uninformative_analysis_is_skipped():
+    flat = _result("stylometry.flat", 0.0, {c: 0.0 for c in CTRL}, width=0.0)
+    ev = assess([flat, _result("similarity.a", 2.0, CTRL)], suspect="S", reference="R",
+                controls=list(CTRL), n_probes=200)
+    row = ev.summary.set_index("analysis").loc["stylometry.flat"]
+    assert not row["applicable"] and "uninformative" in row["note"]
+
+
+@pytest.fixture(scope="module")
+def synthetic_evidence() -> Evidence:
+    df, s, r, controls = make_responses(11, n_probes=30, distilled=0.6)
+    return analyze_responses(df, s, r, controls, registry=MY_REGISTRY, **FAST)
+
+
+def test_json_round_trip(synthetic_evidence):
+    ev, s = synthetic_evidence, "S"
+    back = Evidence.from_dict(json.loads(json.dumps(ev.to_dict(), allow_nan=False)))
+    assert back.verdict == ev.verdict or (back.verdict.reasons == ev.verdict.reasons
+                                          and back.verdict.log10_lr == ev.verdict.log10_lr)
+    pd.testing.assert_frame_equal(back.summary, ev.summary)
+    assert set(back.tables) == set(ev.tables)
+    pd.testing.assert_frame_equal(back.tables["null"], ev.tables["null"])
+    assert back.exhibits == json.loads(json.dumps(ev.exhibits))
+    assert back.settings["suspect"] == s
+
+
+def test_registry_skips_missing_and_filters_options():
+    calls = []
+
+    def fake(df, suspect, reference, controls, *, seed=0):
+        calls.append(seed)
+        return _result("custom.fake", 1.0, {c: 0.0 + 0.1 * i for i, c in enumerate(controls)})
+
+    df, s, r, controls = make_responses(3, n_probes=30)
+    ev = analyze_responses(df, s, r, controls, registry=[("custom", fake),
+                                                         ("errors", "no.such.module:fn")],
+                           seed=9, **FAST)
+    assert calls == [9]
+    assert ev.settings["analyses_unavailable"] == ["no.such.module:fn"]
+    assert list(ev.summary["analysis"]) == ["custom.fake"]
+
+
+def test_analyze_and_rank_references_on_synthetic_models():
+    df, s, r, controls = make_responses(21, n_probes=40, distilled=0.7)
+    other = make_responses(22, n_probes=40)[0]
+    other = other[other["model"] == "R"].assign(model="R2", probe_id=lambda d: d["probe_id"])
+    df = pd.concat([df, other], ignore_index=True)
+    ranked = rank_references(df, s, [r, "R2"], controls, registry=MY_REGISTRY, **FAST)
+    assert list(ranked["reference"]) == [r, "R2"]
+    top = ranked.iloc[0]
+    assert top["log10_lr"] >= 1 and not top["inconclusive"]
+    assert "R2" in top["controls"] and s not in top["controls"]
+    assert ranked.iloc[1]["log10_lr"] < top["log10_lr"]
+
+
+def test_analyze_rejects_bad_roles():
+    df, s, r, controls = make_responses(3, n_probes=30)
+    with pytest.raises(ValueError):
+        analyze_responses(df, s, s, controls, **FAST)
+    with pytest.raises(ValueError):
+        analyze_responses(df, s, r, ["nope", *controls], **FAST)
+
+
+def test_plots_return_figures(synthetic_evidence):
+    from forensics.plots import plot_lr_contributions, plot_null_distributions, plot_probe_scatter
+
+    ev = synthetic_evidence
+    for fig in (plot_null_distributions(ev), plot_lr_contributions(ev),
+                plot_probe_scatter(ev.tables["similarity.tfidf_word"])):
+        assert fig.axes and fig.get_size_inches()[0] > 0
+
+
+def test_bit_for_bit_reproducible(synthetic_evidence):
+    df, s, r, controls = make_responses(11, n_probes=30, distilled=0.6)
+    again = analyze_responses(df, s, r, controls, registry=MY_REGISTRY, **FAST)
+    pd.testing.assert_frame_equal(again.summary, synthetic_evidence.summary, check_exact=True)
+    assert again.verdict == synthetic_evidence.verdict
+    for name, table in synthetic_evidence.tables.items():
+        pd.testing.assert_frame_equal(again.tables[name], table, check_exact=True)
