@@ -241,10 +241,23 @@ def pair_context(ev: Evidence, idx: int, texts: dict, probes: dict, created_at: 
         "tables": tables, "settings": settings, "created_at": cell(created_at) if created_at else "",
         "unavailable": [cell(a) for a in st.get("analyses_unavailable") or []],
         "python": _python_command(st, suspect, reference, controls),
+        "cli": _cli_command(st, suspect, reference, controls),
         "evidence_run_hash": cell(st.get("run_manifest_hash") or ""),
         "stale": bool(st.get("run_manifest_hash") and run_hash
                       and st.get("run_manifest_hash") != run_hash),
     }
+
+
+def _cli_command(st: dict, suspect: str, reference: str, controls: list[str]) -> str:
+    """The `forensics analyze` command line for this comparison (plain text; escaped by the template)."""
+    import shlex
+
+    parts = ["forensics", "analyze", "RUN_DIR", "--suspect", suspect, "--reference", reference]
+    for c in controls:
+        parts += ["--control", c]
+    if "seed" in st:
+        parts += ["--seed", str(st["seed"])]
+    return visible_text(" ".join(shlex.quote(p) for p in parts))
 
 
 def _python_command(st: dict, suspect: str, reference: str, controls: list[str]) -> str:
