@@ -17,9 +17,9 @@ from .backends import make_backend
 from .backends.base import Backend
 from .backends.callable import CallableBackend
 from .cache import ResponseCache
-from .probes import Suite, resolve_suites
+from .probes import Suite, resolve_suites, unique_suites
 from .runner import Engine, RunSettings, RunSummary, plan_requests
-from .specs import ModelConfig, parse_model_option, redact_spec
+from .specs import ModelConfig, parse_model_option, redact_spec, redact_urls_in
 from .store import RunStore, verify_store
 
 ModelArg = str | ModelConfig | tuple[str, Callable]
@@ -105,6 +105,7 @@ def run_suite(models: Iterable[ModelArg], *, out: str | Path, suites: Iterable[s
     suite_objs = [s for s in (suites or []) if isinstance(s, Suite)]
     suite_objs += resolve_suites([s for s in (suites or []) if not isinstance(s, Suite)]) \
         if not suite_objs or any(not isinstance(s, Suite) for s in (suites or [])) else []
+    suite_objs = unique_suites(suite_objs)
     configs, backends = _model_configs(models)
     store = RunStore(out, create=True)
     try:
@@ -116,7 +117,7 @@ def run_suite(models: Iterable[ModelArg], *, out: str | Path, suites: Iterable[s
             store.add_model(cfg.name, cfg.kind if cfg.name not in _callables(models) else "callable",
                             redact_spec(cfg.spec) if cfg.name not in _callables(models) else f"callable:{cfg.name}",
                             cfg.redacted() | {"backend": desc})
-        store.begin_session(command or list(sys.argv), settings.as_dict())
+        store.begin_session([redact_urls_in(a) for a in (command or sys.argv)], settings.as_dict())
         plan = plan_requests(suite_objs, configs, settings)
         cache = ResponseCache() if settings.use_cache else None
         engine = Engine(store, settings, cache=cache, progress=progress)
@@ -198,14 +199,21 @@ EXPORT_COLUMNS = ["probe_id", "suite", "category", "language", "model", "sample"
 
 def export_run(path: str | Path, fmt: str, out: str | Path) -> int:
     """Write one row per response as jsonl, csv or parquet; returns the row count."""
-    df = load_run(path).responses[EXPORT_COLUMNS]
-    out = Path(out)
-    if fmt == "jsonl":
-        df.to_json(out, orient="records", lines=True, force_ascii=False)
-    elif fmt == "csv":
-        df.to_csv(out, index=False)
-    elif fmt == "parquet":
-        df.to_parquet(out, index=False)
-    else:
+    if fmt not in ("jsonl", "csv", "parquet"):
         raise InputError(f"unknown export format {fmt!r}; use jsonl, csv or parquet")
+    out = Path(out)
+    if out.is_dir():
+        raise InputError(f"{out}: is a directory; give the output file's path")
+    if not out.parent.is_dir():
+        raise InputError(f"{out}: directory {str(out.parent)!r} does not exist")
+    df = load_run(path).responses[EXPORT_COLUMNS]
+    try:
+        if fmt == "jsonl":
+            df.to_json(out, orient="records", lines=True, force_ascii=False)
+        elif fmt == "csv":
+            df.to_csv(out, index=False)
+        else:
+            df.to_parquet(out, index=False)
+    except OSError as e:
+        raise InputError(f"{out}: cannot write: {e.strerror or e}") from None
     return len(df)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -59,12 +60,12 @@ def run(
     result = run_suite(configs, out=out_dir, suites=suite or None, settings=settings,
                        progress=not quiet, command=_argv())
     s = result.summary
-    out.print(f"run: {out_dir}  planned {s.planned}, already done {s.already_done}, new {s.completed} "
+    out.print(f"run: {_safe(out_dir)}  planned {s.planned}, already done {s.already_done}, new {s.completed} "
               f"({s.from_cache} from cache), failed {s.failed}, attempts {s.attempts}")
     if s.failed:
         kinds = escape(", ".join(f"{k}: {v}" for k, v in sorted(s.failures_by_kind.items())))
         err.print(f"[yellow]{s.failed} cells ended with an error ({kinds}). Nothing was stored for them; "
-                  f"run the same command again to retry just those cells, and see `forensics errors {out_dir}`.[/]")
+                  f"run the same command again to retry just those cells, and see `forensics errors {_safe(out_dir)}`.[/]")
         raise typer.Exit(1)
 
 
@@ -78,7 +79,7 @@ def import_(
     from .importing import import_transcripts
 
     s = import_transcripts(file, name, out_dir, command=_argv())
-    out.print(f"imported {s['records']} records into {out_dir} as {name!r}: {s['added']} added, "
+    out.print(f"imported {s['records']} records into {_safe(out_dir)} as {name!r}: {s['added']} added, "
               f"{s['unchanged']} already there, {s['bundled_matches']} matched bundled probes")
 
 
@@ -92,7 +93,7 @@ def export(
     from .api import export_run
 
     n = export_run(run_dir, format, output)
-    out.print(f"wrote {n} rows to {output}")
+    out.print(f"wrote {n} rows to {_safe(output)}")
 
 
 @app.command()
@@ -104,7 +105,7 @@ def verify(run_dir: RunDir) -> None:
     problems = verify_run(run_dir)
     if problems:
         for p in problems:
-            err.print(f"[red]TAMPERED[/] {escape(p)}", highlight=False)
+            err.print(f"[red]TAMPERED[/] {_safe(p)}", highlight=False)
         raise typer.Exit(3)
     with RunStore(run_dir) as store:
         n = store.conn.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
@@ -123,7 +124,8 @@ def errors(run_dir: RunDir) -> None:
         return
     t = Table("model", "probe", "sample", "kind", "attempts", "message")
     for r in rows:
-        t.add_row(r["model"], r["probe_id"], str(r["sample"]), r["kind"], str(r["attempts"]), r["message"][:120])
+        t.add_row(_safe(r["model"]), _safe(r["probe_id"]), str(r["sample"]), _safe(r["kind"]), str(r["attempts"]),
+                  _safe(r["message"][:120]))
     out.print(t)
 
 
@@ -183,7 +185,7 @@ def report(
             raise InputError("--suspect needs at least one --reference")
         rank(run_dir, suspect, reference, control or None)
     path = write_report(run_dir, output)
-    out.print(f"report: {path}")
+    out.print(f"report: {_safe(path)}")
 
 
 @probes_app.command("list")
@@ -202,7 +204,8 @@ def probes_list(
         return
     t = Table("id", "suite", "category", "lang", "scorable", "prompt")
     for r in rows:
-        t.add_row(r["id"], r["suite"], r["category"], r["language"], "yes" if r["scorable"] else "", r["prompt"][:70])
+        t.add_row(_safe(r["id"]), _safe(r["suite"]), _safe(r["category"]), _safe(r["language"]),
+                  "yes" if r["scorable"] else "", _safe(r["prompt"][:70]))
     out.print(t)
     out.print(f"{len(rows)} probes")
 
@@ -259,7 +262,20 @@ def demo(
 
 
 def _argv() -> list[str]:
-    return ["forensics", *sys.argv[1:]]
+    """The command line as stored in the manifest: URLs lose credentials and query strings."""
+    from .specs import redact_urls_in
+
+    return ["forensics", *(redact_urls_in(a) for a in sys.argv[1:])]
+
+
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _safe(text: object) -> str:
+    """Untrusted text (model output, server messages, file content) made safe to print: one line,
+    control and bidi characters shown as escapes (no terminal escape injection), rich markup escaped."""
+    s = str(text).replace("\r\n", "\n").replace("\n", " \u21b5 ").replace("\t", " ")
+    return escape(_UNSAFE.sub(lambda m: ascii(m.group(0))[1:-1], s))
 
 
 def main() -> None:
@@ -267,7 +283,7 @@ def main() -> None:
         rc = app(standalone_mode=False)
         sys.exit(rc if isinstance(rc, int) else 0)
     except ForensicsError as e:
-        err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False)
+        err.print(f"[bold red]error:[/] {_safe(e)}", highlight=False)
         sys.exit(e.exit_code)
     except typer.Exit as e:
         sys.exit(e.exit_code)
@@ -281,6 +297,6 @@ def main() -> None:
             sys.exit(2 if "UsageError" in bases else e.exit_code)
         if os.environ.get("FORENSICS_DEBUG"):
             raise
-        err.print(f"[bold red]internal error:[/] {type(e).__name__}: {escape(str(e)[:500])} "
+        err.print(f"[bold red]internal error:[/] {type(e).__name__}: {_safe(str(e)[:500])} "
                   "(set FORENSICS_DEBUG=1 for a traceback)", highlight=False)
         sys.exit(1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import sys
 from pathlib import Path
@@ -45,43 +46,42 @@ def import_transcripts(path: str | Path, name: str, out: str | Path, *,
         raise InputError(f"--name {name!r}: use letters, digits and _ . : + - (max 64)") from None
     src = Path(path)
     bundled = _bundled_by_prompt()
+    # pass 1, streamed, before the run directory is touched: a bad file leaves nothing behind
+    n_records = n_bundled = 0
+    adhoc_prompts: dict[str, str] = {}  # probe id -> prompt, for prompts not in a bundled suite
+    used_suites: dict[str, Suite] = {}
+    for t in read_transcripts(src):
+        n_records += 1
+        hit = bundled.get(t.prompt.strip())
+        if hit:
+            used_suites[hit[0].name] = hit[0]
+            n_bundled += 1
+        else:
+            adhoc_prompts.setdefault(adhoc_probe_id(t.prompt), t.prompt)
+    if n_records == 0:
+        raise InputError(f"{src}: no transcripts in file")
     store = RunStore(out, create=True)
     try:
         store.lock()
-        existing_probes = store.probes()
         texts: dict[str, list[str]] = {}
         for r in store.conn.execute("SELECT probe_id, text FROM responses WHERE model=? ORDER BY sample", (name,)):
             texts.setdefault(r[0], []).append(_digest(r[1]))
-        adhoc = {pid: p for pid, p in existing_probes.items() if p.category == "adhoc"}
-        new_adhoc: dict[str, Probe] = {}
-        used_suites: dict[str, Suite] = {}
-        n_records = n_bundled = 0
-        for t in read_transcripts(src):  # pass 1, streamed: validate everything before writing
-            n_records += 1
-            hit = bundled.get(t.prompt.strip())
-            if hit:
-                used_suites[hit[0].name] = hit[0]
-                n_bundled += 1
-            else:
-                pid = adhoc_probe_id(t.prompt)
-                if pid not in adhoc and pid not in new_adhoc:
-                    new_adhoc[pid] = Probe(id=pid, category="adhoc", prompt=t.prompt, language="und")
-        if n_records == 0:
-            raise InputError(f"{src}: no transcripts in file")
+        adhoc = {r[0] for r in store.conn.execute("SELECT probe_id FROM probes WHERE suite=?", (ADHOC_SUITE,))}
+        new_adhoc = {pid: prompt for pid, prompt in adhoc_prompts.items() if pid not in adhoc}
+        del adhoc_prompts
         for suite in used_suites.values():
             if suite.name not in {s["name"] for s in store.suites()}:
                 store.add_suite(suite, source="bundled")
         if new_adhoc:
-            all_adhoc = sorted({**adhoc, **new_adhoc}.values(), key=lambda p: p.id)
-            store.add_suite(Suite(name=ADHOC_SUITE, version="run",
-                                  description="Prompts imported from transcripts, not in a bundled suite.",
-                                  probes=all_adhoc), source="import")
+            _extend_adhoc_suite(store, new_adhoc)
         _register_model(store, name, src)
         store.begin_session(command or list(sys.argv), {"import": str(src), "model": name})
         added = skipped = 0
         for t in read_transcripts(src):  # pass 2, streamed: write
             hit = bundled.get(t.prompt.strip())
             pid = hit[1].id if hit else adhoc_probe_id(t.prompt)
+            if not hit and pid not in new_adhoc and pid not in adhoc:
+                raise InputError(f"{src}: the file changed while it was being imported; import it again")
             seen = texts.setdefault(pid, [])
             digest = _digest(t.response)
             if digest in seen:
@@ -98,6 +98,49 @@ def import_transcripts(path: str | Path, name: str, out: str | Path, *,
         return summary
     finally:
         store.close()
+
+
+ADHOC_DESCRIPTION = "Prompts imported from transcripts, not in a bundled suite."
+
+
+def _adhoc_probe(pid: str, prompt: str) -> Probe:
+    return Probe(id=pid, category="adhoc", prompt=prompt, language="und")
+
+
+def _extend_adhoc_suite(store: RunStore, new: dict[str, str]) -> None:
+    """Add probes to the run's ad-hoc suite, streamed: what `store.add_suite(Suite(...))` would write
+    (the same rows and the same `Suite.content_hash`) without holding every probe of a large import
+    in memory at once (a 200 MB import of distinct prompts peaked near 600 MB that way)."""
+    head = {"description": ADHOC_DESCRIPTION, "name": ADHOC_SUITE, "version": "run"}
+
+    def enc(obj: object) -> str:  # as probes.sha256_json encodes
+        return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    def stored(pid: str) -> Probe:
+        js = store.conn.execute("SELECT probe_json FROM probes WHERE probe_id=?", (pid,)).fetchone()[0]
+        return Probe.model_validate_json(js)
+
+    # ids first: no SELECT cursor stays open over the table while rows are inserted into it
+    old = [r[0] for r in store.conn.execute("SELECT probe_id FROM probes WHERE suite=?", (ADHOC_SUITE,))]
+    existing = ((pid, lambda pid=pid: stored(pid)) for pid in sorted(old))
+    added = ((pid, lambda pid=pid: _adhoc_probe(pid, new[pid])) for pid in sorted(new))
+    h = hashlib.sha256(('{"description":' + enc(head["description"]) + ',"name":' + enc(head["name"])
+                        + ',"probes":[').encode("utf-8"))
+    rows = []
+    with store.transaction():
+        for i, (pid, make) in enumerate(heapq.merge(existing, added, key=lambda x: x[0])):
+            probe = make()
+            h.update(((',' if i else '') + enc(probe.model_dump(mode="json"))).encode("utf-8"))
+            if pid in new:
+                rows.append((pid, ADHOC_SUITE, probe.category, probe.language, probe.text,
+                             json.dumps(probe.model_dump(mode="json", exclude_none=True), sort_keys=True)))
+                if len(rows) >= 1000:
+                    store.conn.executemany("INSERT OR REPLACE INTO probes VALUES (?, ?, ?, ?, ?, ?)", rows)
+                    rows.clear()
+        store.conn.executemany("INSERT OR REPLACE INTO probes VALUES (?, ?, ?, ?, ?, ?)", rows)
+        h.update(('],"version":' + enc(head["version"]) + '}').encode("utf-8"))
+        store.conn.execute("INSERT OR REPLACE INTO suites VALUES (?, ?, ?, ?)",
+                           (ADHOC_SUITE, head["version"], h.hexdigest(), "import"))
 
 
 def _digest(text: str) -> str:

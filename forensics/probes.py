@@ -157,7 +157,7 @@ class _NoAliasLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.MarkedYAMLError(
-                None, None, "YAML aliases (*name) are not allowed in probe suites", event.start_mark
+                None, None, "YAML aliases (*name) are not allowed", event.start_mark
             )
         return super().compose_node(parent, index)
 
@@ -183,8 +183,10 @@ def parse_yaml(text: str, source: str) -> object:
         raise InputError(f"{source}: invalid YAML: {one_line(e)}") from None
     except RecursionError:
         raise InputError(f"{source}: YAML nested too deeply") from None
-    except (ValueError, OverflowError) as e:  # a scalar the safe constructors reject (int too long, bad date)
-        raise InputError(f"{source}: invalid YAML value: {one_line(e, 160)}") from None
+    except (ValueError, OverflowError, TypeError, AttributeError, KeyError, IndexError) as e:
+        # PyYAML's safe constructors fail this way on some explicitly tagged scalars (`!!timestamp x`,
+        # `!!bool maybe`, an int too long to convert)
+        raise InputError(f"{source}: invalid YAML value ({type(e).__name__}: {one_line(e, 120)})") from None
     _reject_surrogates(data, source)
     return data
 
@@ -207,6 +209,16 @@ def _reject_surrogates(data: object, source: str) -> None:
             stack.extend(x)
 
 
+def loc_text(loc: Iterable[object]) -> str:
+    """A pydantic error location as 'a.b.0'; a part that is not a plain name (an unknown key from a
+    hostile file: newlines, quotes, 10 kB of text) is shown as a short repr."""
+    parts = []
+    for x in loc:
+        t = str(x)
+        parts.append(t if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", t) else ascii(t[:40]))
+    return ".".join(parts)
+
+
 def _describe_validation(err: ValidationError, data: object, source: str) -> str:
     first = err.errors()[0]
     loc = list(first.get("loc", ()))
@@ -219,7 +231,7 @@ def _describe_validation(err: ValidationError, data: object, source: str) -> str
             pid = item.get("id") if isinstance(item, dict) else None
         where = f" probe {pid!r} (probes[{idx}])" if isinstance(pid, str) else f" probes[{idx}]"
         loc = loc[2:]
-    fields = ".".join(str(x) for x in loc if x not in ("exact", "one_of", "regex", "numeric"))
+    fields = loc_text(x for x in loc if x not in ("exact", "one_of", "regex", "numeric"))
     msg = one_line(first.get("msg", "invalid").removeprefix("Value error, "))
     field = f" field '{fields}'" if fields else ""
     more = f" (and {err.error_count() - 1} more problems)" if err.error_count() > 1 else ""
@@ -270,12 +282,26 @@ def bundled_suites() -> list[Suite]:
 
 
 def check_unique_ids(suites: Iterable[Suite]) -> None:
+    """Probe ids are unique across suites, and two different suites never share a name."""
+    unique_suites(suites)
+
+
+def unique_suites(suites: Iterable[Suite]) -> list[Suite]:
+    """The suites with exact repeats dropped; InputError when a name or a probe id is used twice."""
     owner: dict[str, str] = {}
+    by_name: dict[str, Suite] = {}
     for s in suites:
+        if s.name in by_name:
+            if by_name[s.name].content_hash != s.content_hash:
+                raise InputError(f"two different suites are both named {s.name!r} (versions "
+                                 f"{by_name[s.name].version!r} and {s.version!r}); rename one")
+            continue  # the same suite given twice
+        by_name[s.name] = s
         for p in s.probes:
-            if p.id in owner and owner[p.id] != s.name:
+            if p.id in owner:
                 raise InputError(f"probe id {p.id!r} is in both suite {owner[p.id]!r} and {s.name!r}")
             owner[p.id] = s.name
+    return list(by_name.values())
 
 
 def resolve_suites(names_or_paths: Iterable[str] | None) -> list[Suite]:
@@ -293,8 +319,7 @@ def resolve_suites(names_or_paths: Iterable[str] | None) -> list[Suite]:
         else:
             known = ", ".join(sorted(by_name))
             raise InputError(f"suite {w!r}: not a bundled suite ({known}) nor an existing file")
-    check_unique_ids(out)
-    return out
+    return unique_suites(out)
 
 
 def suite_json_schema() -> dict:

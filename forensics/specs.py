@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ._errors import InputError
-from .probes import parse_yaml
+from .probes import loc_text, parse_yaml
 
 Kind = Literal["openai", "llamacpp", "hf", "replay", "callable"]
 KINDS = ("openai", "llamacpp", "hf", "replay")
@@ -56,6 +56,13 @@ def parse_spec(spec: str) -> tuple[str, str]:
             "(e.g. openai:gpt-4o-mini@https://api.openai.com/v1, llamacpp:model.gguf, "
             "hf:./checkpoint, replay:outputs.json)")
     return kind, rest
+
+
+def check_spec(spec: str) -> None:
+    """Parse a spec far enough to reject it before anything runs (an openai base URL is checked)."""
+    kind, target = parse_spec(spec)
+    if kind == "openai":
+        split_openai_target(target)
 
 
 def split_openai_target(target: str) -> tuple[str, str | None]:
@@ -125,15 +132,15 @@ def redact_spec(spec: str) -> str:
 def parse_model_option(option: str, api_key_env: str | None = None) -> ModelConfig:
     """Parse one `--model NAME=SPEC` option."""
     name, sep, spec = option.partition("=")
-    if not sep:
+    if not sep or "://" in name:  # no NAME=, and the '=' found was inside a URL's query string
         raise InputError(f"--model {redact_urls_in(option)!r}: expected NAME=SPEC, "
                          "e.g. suspect=openai:my-model@http://127.0.0.1:8000/v1")
-    parse_spec(spec)
+    check_spec(spec)
     try:
         cfg = ModelConfig(name=name, spec=spec, **({"api_key_env": api_key_env} if api_key_env else {}))
     except ValidationError as e:
         err = e.errors()[0]
-        raise InputError(f"--model {redact_urls_in(option)!r}: field '{'.'.join(map(str, err['loc']))}': "
+        raise InputError(f"--model {redact_urls_in(option)!r}: field '{loc_text(err['loc'])}': "
                          f"{err['msg']}") from None
     return cfg
 
@@ -165,10 +172,10 @@ def load_models_file(path: str | Path) -> list[ModelConfig]:
             raise InputError(f"{p}: model {name!r}: no 'name' field (the key above is the name)")
         try:
             cfg = ModelConfig.model_validate({**body, "name": name})
-            parse_spec(cfg.spec)
+            check_spec(cfg.spec)
         except ValidationError as e:
             err = e.errors()[0]
-            field = ".".join(map(str, err["loc"]))
+            field = loc_text(err["loc"])
             raise InputError(f"{p}: model {name!r} field '{field}': {err['msg']}") from None
         except InputError as e:
             raise InputError(f"{p}: model {name!r}: {e}") from None

@@ -18,6 +18,7 @@ PROMPT_KEYS = ("prompt", "instruction", "input", "question")
 RESPONSE_KEYS = ("response", "output", "completion", "answer", "text")
 MAX_FIELD_CHARS = 10_000_000
 MAX_JSON_DEPTH = 64
+MAX_LINE_BYTES = 100_000_000  # a JSONL line: two fields of MAX_FIELD_CHARS, with room for escapes
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -101,7 +102,10 @@ def _read_json(path: Path) -> Iterator[Transcript]:
             for _ in events:  # anything after the list is an error ("trailing garbage")
                 pass
     except ijson.JSONError as e:
-        raise InputError(f"{src}: invalid JSON near item {i}: {_json_error(e)}") from None
+        msg = _json_error(e)
+        if "invalid bytes in UTF8" in msg:
+            raise InputError(f"{src}: not valid UTF-8 near item {i}") from None
+        raise InputError(f"{src}: invalid JSON near item {i}: {msg}") from None
     except UnicodeDecodeError as e:
         raise InputError(f"{src}: not valid UTF-8 near item {i} ({e.reason}; "
                          "or a lone \\uD800-\\uDFFF escape)") from None
@@ -110,7 +114,9 @@ def _read_json(path: Path) -> Iterator[Transcript]:
 def _read_jsonl(path: Path) -> Iterator[Transcript]:
     src = str(path)
     with open(path, "rb") as f:
-        for n, raw in enumerate(f, 1):
+        for n, raw in enumerate(iter(lambda: f.readline(MAX_LINE_BYTES + 1), b""), 1):
+            if len(raw) > MAX_LINE_BYTES:
+                raise InputError(f"{src}: line {n}: longer than {MAX_LINE_BYTES} bytes")
             if not raw.strip():
                 continue
             try:

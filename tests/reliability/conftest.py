@@ -1,0 +1,99 @@
+"""Helpers for the reliability and security tests: the real CLI as a subprocess, message checks,
+and a figures table printed at the end of the session (so the numbers can be quoted)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from forensics._errors import InputError
+
+# Filled by the tests, printed by pytest_terminal_summary: {section: {figure: value}}.
+FIGURES: dict[str, dict[str, object]] = {}
+
+
+def record(section: str, **figures: object) -> None:
+    FIGURES.setdefault(section, {}).update(figures)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not FIGURES:
+        return
+    terminalreporter.section("reliability figures")
+    for section, figs in FIGURES.items():
+        terminalreporter.write_line(f"{section}:")
+        for k, v in figs.items():
+            terminalreporter.write_line(f"  {k}: {v}")
+
+
+@dataclass
+class CliResult:
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+    stdout_bytes: bytes
+    stderr_bytes: bytes
+
+    def __str__(self) -> str:
+        return (f"forensics {' '.join(self.args)} -> rc {self.returncode}\n"
+                f"--- stdout\n{self.stdout[-3000:]}\n--- stderr\n{self.stderr[-3000:]}")
+
+
+def cli(*args: object, env: dict | None = None, cwd: Path | None = None, timeout: float = 120) -> CliResult:
+    """Run `python -m forensics ARGS` as a real subprocess."""
+    argv = [str(a) for a in args]
+    full_env = os.environ | {"PYTHONUNBUFFERED": "1", "COLUMNS": "200"} | (env or {})
+    full_env.pop("FORENSICS_DEBUG", None)
+    p = subprocess.run([sys.executable, "-m", "forensics", *argv], capture_output=True, env=full_env,
+                       cwd=cwd, timeout=timeout)
+    return CliResult(argv, p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace"),
+                     p.stdout, p.stderr)
+
+
+def cli_batch(calls: list[tuple], workers: int = 4, **kw) -> list[CliResult]:
+    """Several CLI runs side by side (each is mostly interpreter start-up)."""
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(lambda a: cli(*a, **kw), calls))
+
+
+def clean_exit_2(r: CliResult, *mentions: str) -> list[str]:
+    """Problems with a run that should have been refused: exit 2, one 'error:' line naming the culprit."""
+    problems = []
+    if r.returncode != 2:
+        problems.append(f"exit code {r.returncode}, expected 2")
+    both = r.stdout + r.stderr
+    if "Traceback" in both or "internal error" in both:
+        problems.append("a traceback / internal error was printed")
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    if len(lines) != 1 or not lines[0].startswith("error: "):
+        problems.append(f"stderr is not one 'error: ...' line: {lines!r}")
+    for m in mentions:
+        if m not in r.stderr:
+            problems.append(f"stderr does not mention {m!r}")
+    return [f"{p}\n{r}" for p in problems]
+
+
+def assert_clean_exit_2(r: CliResult, *mentions: str) -> None:
+    problems = clean_exit_2(r, *mentions)
+    assert not problems, "\n".join(problems)
+
+
+def check_input_error(e: InputError, path: Path) -> str:
+    """An InputError for a bad file: one non-empty line that names the file."""
+    msg = str(e)
+    assert msg and msg == msg.strip(), repr(msg)
+    assert "\n" not in msg and "\r" not in msg, f"multi-line message: {msg!r}"
+    assert str(path) in msg, f"message does not name {path}: {msg!r}"
+    return msg
+
+
+@pytest.fixture(scope="module")
+def module_tmp(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("rel")
