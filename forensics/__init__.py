@@ -10,9 +10,7 @@ Notebook API::
 
 from ._errors import ForensicsError, InputError, IntegrityError, RunDirError
 from ._version import __version__
-from ._analyze import analyze, rank, stored_evidence
 from .api import Run, export_run, load_run, run_suite, verify_run
-from .evidence import Evidence, Verdict
 from .backends.base import Capabilities, Failure, Params, Request, Response
 from .importing import import_transcripts
 from .probes import Probe, Suite, bundled_suites, load_suite
@@ -49,3 +47,16 @@ __all__ = [
     "stored_evidence",
     "verify_run",
 ]
+
+_LAZY = {"analyze": "._analyze", "rank": "._analyze", "stored_evidence": "._analyze",
+         "Evidence": ".evidence", "Verdict": ".evidence"}
+
+
+def __getattr__(name: str):
+    """Analysis names load on first use, so the CLI's run/import/verify start fast."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module 'forensics' has no attribute {name!r}")
+

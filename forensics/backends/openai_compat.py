@@ -73,6 +73,10 @@ class OpenAIBackend:
         self.model = model
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.public_url = redact_url(self.base_url)
+        parts = urlparse(self.base_url)
+        if parts.username or parts.password or parts.query or parts.fragment:
+            raise InputError(f"model {model!r} at {self.public_url}: the base URL carries credentials or a "
+                             f"query string; remove them and put the key in the environment variable {api_key_env}")
         self.api_key_env = api_key_env
         key = os.environ.get(api_key_env)
         if not key:
