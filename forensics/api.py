@@ -111,7 +111,8 @@ def run_suite(models: Iterable[ModelArg], *, out: str | Path, suites: Iterable[s
     try:
         store.lock()
         for suite in suite_objs:
-            store.add_suite(suite, source="bundled" if suite.name in _bundled_names() else "file")
+            bundled = _bundled_hashes().get(suite.name) == suite.content_hash
+            store.add_suite(suite, source="bundled" if bundled else "file")
         for cfg in configs:
             desc = backends[cfg.name].describe()
             store.add_model(cfg.name, cfg.kind if cfg.name not in _callables(models) else "callable",
@@ -134,10 +135,11 @@ def run_suite(models: Iterable[ModelArg], *, out: str | Path, suites: Iterable[s
     return run
 
 
-def _bundled_names() -> set[str]:
-    from .probes import bundled_suite_paths
+def _bundled_hashes() -> dict[str, str]:
+    """Content hash of each bundled suite: a suite is labelled bundled only if it is unchanged."""
+    from .probes import bundled_suites
 
-    return {p.stem for p in bundled_suite_paths()}
+    return {s.name: s.content_hash for s in bundled_suites()}
 
 
 def _callables(models: Iterable[ModelArg]) -> set[str]:

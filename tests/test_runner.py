@@ -96,3 +96,14 @@ def test_retries_honour_faults_over_http(tmp_path, small_suite):
 def test_unknown_setting_is_rejected(tmp_path, small_suite):
     with pytest.raises(TypeError, match="unknown setting"):
         forensics.run_suite([("m", echo)], out=tmp_path / "r", suites=[small_suite], bogus=1)
+
+
+def test_suite_source_is_bundled_only_when_unchanged(tmp_path):
+    from forensics.probes import Suite, resolve_suites
+
+    bundled = resolve_suites(["refusal"])[0]
+    subset = Suite(name="refusal", version="x", probes=bundled.probes[:2])
+    a = forensics.run_suite([("m", echo)], out=tmp_path / "a", suites=[bundled], progress=False)
+    b = forensics.run_suite([("m", echo)], out=tmp_path / "b", suites=[subset], progress=False)
+    assert a.suites.set_index("name").loc["refusal", "source"] == "bundled"
+    assert b.suites.set_index("name").loc["refusal", "source"] == "file"
