@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ._stats import percentile_ci  # noqa: F401 - re-exported for errors/identity
+
 _CHUNK = 256  # bootstrap replicates drawn per batch; fixed so results depend only on the seed
 
 
@@ -28,16 +30,6 @@ def bootstrap_means(values: np.ndarray, n_boot: int, rng: np.random.Generator) -
         return np.full((max(n_boot, 0), v.shape[0]), np.nan)
     out = [counts @ v.T / n for counts in bootstrap_counts(n, n_boot, rng)]
     return np.vstack(out)
-
-
-def percentile_ci(samples: np.ndarray, level: float = 0.95) -> tuple[float, float]:
-    """Percentile interval of bootstrap replicates (NaNs ignored; NaN, NaN when none are finite)."""
-    s = np.asarray(samples, dtype=float)
-    s = s[np.isfinite(s)]
-    if s.size == 0:
-        return float("nan"), float("nan")
-    a = (1.0 - level) / 2.0
-    return float(np.quantile(s, a)), float(np.quantile(s, 1.0 - a))
 
 
 def shifted_bootstrap_p(boot: np.ndarray, observed: float) -> float:
