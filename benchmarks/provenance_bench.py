@@ -57,9 +57,10 @@ def common_subset(df: pd.DataFrame, models: list[str], k: int | None, seed: int)
     return sub[sub["probe_id"].isin(probes)].reset_index(drop=True)
 
 
-def pair(df: pd.DataFrame, s: str, r: str, controls: list[str], embed, seed: int) -> dict:
-    """One (suspect, reference) assessment as a flat row."""
-    ev = analyze_responses(df, s, r, [c for c in controls if c not in (s, r)], embed=embed, seed=seed)
+def pair(df: pd.DataFrame, s: str, r: str, controls: list[str], embed, seed: int, cache: dict) -> dict:
+    """One (suspect, reference) assessment as a flat row (`cache`: vectorised texts, reused)."""
+    ev = analyze_responses(df, s, r, [c for c in controls if c not in (s, r)], embed=embed, seed=seed,
+                           cache=cache)
     p = ev.summary["p_holm"].dropna()
     return {"suspect": s, "reference": r, "level": int(ev.verdict.level), "log10_lr": float(ev.verdict.log10_lr),
             "p_value": float(p.min()) if len(p) else 1.0, "inconclusive": bool(ev.verdict.inconclusive),
@@ -113,14 +114,15 @@ def main(argv: list[str] | None = None) -> int:
     embed(list(df["text"]))
     print(f"{df.probe_id.nunique()} prompts x {len(models)} models imported and embedded in {time.time() - t0:.0f} s",
           flush=True)
-    rows, null_rows = [], []
+    rows, null_rows, cache = [], [], {}
     for s in teachers:
         for r in refs:
-            rows.append(pair(df, s, r, independent + refs, embed, args.seed))
+            rows.append(pair(df, s, r, independent + refs, embed, args.seed, cache))
+            print(f"  {s} vs {r}: log10 LR {rows[-1]['log10_lr']:+.2f} ({time.time() - t0:.0f} s)", flush=True)
     for s in independent:  # independent-vs-independent: a second null sample
         for r in independent:
             if r != s:
-                null_rows.append(pair(df, s, r, independent + refs, embed, args.seed))
+                null_rows.append(pair(df, s, r, independent + refs, embed, args.seed, cache))
     summary = summarise(rows, teachers, refs, null_rows)
     print("\n| suspect | reference | teacher? | level | log10 LR | min Holm p |\n|---|---|---|---|---|---|")
     for x in rows:
