@@ -247,20 +247,25 @@ def suite_from_data(data: object, source: str) -> Suite:
         raise InputError(_describe_validation(e, data, source)) from None
 
 
-def load_suite(path: str | Path) -> Suite:
-    """Load and validate one suite file; raises InputError naming file, probe and field."""
+def read_yaml_file(path: str | Path, what: str, max_bytes: int) -> object:
+    """Read a size-capped UTF-8 YAML file safely; every problem is an InputError naming the file."""
     p = Path(path)
     try:
-        if p.stat().st_size > MAX_SUITE_BYTES:
-            raise InputError(f"{p}: suite file larger than {MAX_SUITE_BYTES} bytes")
+        if p.stat().st_size > max_bytes:
+            raise InputError(f"{p}: {what} larger than {max_bytes} bytes")
         raw = p.read_bytes()
     except OSError as e:
-        raise InputError(f"{p}: cannot read suite: {e.strerror}") from None
+        raise InputError(f"{p}: cannot read {what}: {e.strerror}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise InputError(f"{p}: not valid UTF-8 (byte {e.start})") from None
-    return suite_from_data(parse_yaml(text, str(p)), str(p))
+    return parse_yaml(text, str(p))
+
+
+def load_suite(path: str | Path) -> Suite:
+    """Load and validate one suite file; raises InputError naming file, probe and field."""
+    return suite_from_data(read_yaml_file(path, "suite file", MAX_SUITE_BYTES), str(Path(path)))
 
 
 def bundled_suite_dir() -> Path:

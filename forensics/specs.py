@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ._errors import InputError
-from .probes import loc_text, parse_yaml
+from .probes import loc_text, read_yaml_file
 
 Kind = Literal["openai", "llamacpp", "hf", "replay", "callable"]
 KINDS = ("openai", "llamacpp", "hf", "replay")
@@ -148,17 +148,7 @@ def parse_model_option(option: str, api_key_env: str | None = None) -> ModelConf
 def load_models_file(path: str | Path) -> list[ModelConfig]:
     """A YAML file `models: {NAME: {spec: ..., temperature: ..., ...}}`."""
     p = Path(path)
-    try:
-        if p.stat().st_size > MAX_MODELS_FILE_BYTES:
-            raise InputError(f"{p}: models file larger than {MAX_MODELS_FILE_BYTES} bytes")
-        raw = p.read_bytes()
-    except OSError as e:
-        raise InputError(f"{p}: cannot read models file: {e.strerror}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(f"{p}: not valid UTF-8 (byte {e.start})") from None
-    data = parse_yaml(text, str(p))
+    data = read_yaml_file(p, "models file", MAX_MODELS_FILE_BYTES)
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
         raise InputError(f"{p}: expected a mapping 'models: {{NAME: {{spec: ...}}}}'")
     out = []
