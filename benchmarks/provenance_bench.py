@@ -76,7 +76,7 @@ def auc(pos: list[float], neg: list[float]) -> float | None:
 
 
 def summarise(rows: list[dict], teachers: dict[str, str | None], refs: list[str], null_rows: list[dict]) -> dict:
-    """Top-1 accuracy, AUC per reference, false accusations, null p-value shares."""
+    """Top-1 accuracy, AUC per reference, false accusations, null p-value shares (both null kinds)."""
     by = {(r["suspect"], r["reference"]): r for r in rows}
     distilled = [s for s, t in teachers.items() if t]
     independent = [s for s, t in teachers.items() if not t]
@@ -84,12 +84,40 @@ def summarise(rows: list[dict], teachers: dict[str, str | None], refs: list[str]
     aucs = {r: auc([by[(s, r)]["log10_lr"] for s in distilled if teachers[s] == r],
                    [by[(s, r)]["log10_lr"] for s in independent]) for r in refs}
     false_acc = sum(1 for s in independent for r in refs if by[(s, r)]["level"] >= MODERATELY_STRONG)
-    null_p = [by[(s, r)]["p_value"] for s in independent for r in refs] + [x["p_value"] for x in null_rows]
+    false_acc += sum(1 for x in null_rows if x["level"] >= MODERATELY_STRONG)
+    vs_ref = [by[(s, r)]["p_value"] for s in independent for r in refs]
+    vs_ind = [x["p_value"] for x in null_rows]
+    null_p = vs_ref + vs_ind
+
+    def share(ps: list[float], alpha: float) -> float | None:
+        return float(np.mean([p < alpha for p in ps])) if ps else None
+
     return {"top1_accuracy": float(np.mean(top1)) if top1 else None, "auc": aucs,
             "false_accusations": int(false_acc),
-            "null_p05_share": float(np.mean([p < 0.05 for p in null_p])) if null_p else None,
-            "null_p01_share": float(np.mean([p < 0.01 for p in null_p])) if null_p else None,
-            "n_null_pairs": len(null_p)}
+            "null_p05_share": share(null_p, 0.05), "null_p01_share": share(null_p, 0.01),
+            "n_null_pairs": len(null_p),
+            "null_by_kind": {"independent_vs_reference": {"n": len(vs_ref), "p05": share(vs_ref, 0.05),
+                                                          "p01": share(vs_ref, 0.01)},
+                             "independent_vs_independent": {"n": len(vs_ind), "p05": share(vs_ind, 0.05),
+                                                            "p01": share(vs_ind, 0.01)}},
+            "teacher_log10_lr": {s: by[(s, teachers[s])]["log10_lr"] for s in distilled}}
+
+
+def evaluate(df: pd.DataFrame, teachers: dict[str, str | None], refs: list[str], embed, seed: int,
+             log=print) -> tuple[list[dict], list[dict], dict]:
+    """Every (labelled model, reference) pair and every independent-vs-independent pair, summarised."""
+    independent = [m for m, t in teachers.items() if not t]
+    rows, null_rows, cache = [], [], {}
+    t0 = time.time()
+    for s in teachers:
+        for r in refs:
+            rows.append(pair(df, s, r, independent + refs, embed, seed, cache))
+            log(f"  {s} vs {r}: log10 LR {rows[-1]['log10_lr']:+.2f} ({time.time() - t0:.0f} s)")
+    for s in independent:  # independent-vs-independent: a second null sample
+        for r in independent:
+            if r != s:
+                null_rows.append(pair(df, s, r, independent + refs, embed, seed, cache))
+    return rows, null_rows, summarise(rows, teachers, refs, null_rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,16 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     embed(list(df["text"]))
     print(f"{df.probe_id.nunique()} prompts x {len(models)} models imported and embedded in {time.time() - t0:.0f} s",
           flush=True)
-    rows, null_rows, cache = [], [], {}
-    for s in teachers:
-        for r in refs:
-            rows.append(pair(df, s, r, independent + refs, embed, args.seed, cache))
-            print(f"  {s} vs {r}: log10 LR {rows[-1]['log10_lr']:+.2f} ({time.time() - t0:.0f} s)", flush=True)
-    for s in independent:  # independent-vs-independent: a second null sample
-        for r in independent:
-            if r != s:
-                null_rows.append(pair(df, s, r, independent + refs, embed, args.seed, cache))
-    summary = summarise(rows, teachers, refs, null_rows)
+    rows, null_rows, summary = evaluate(df, teachers, refs, embed, args.seed,
+                                        log=lambda m: print(m, flush=True))
     print("\n| suspect | reference | teacher? | level | log10 LR | min Holm p |\n|---|---|---|---|---|---|")
     for x in rows:
         mark = "yes" if teachers[x["suspect"]] == x["reference"] else ""
@@ -131,12 +151,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\ntop-1 teacher accuracy: {summary['top1_accuracy']}")
     print("AUC per reference (distilled-from-R vs independent, by log10 LR): "
           + ", ".join(f"{r}: {'n/a' if a is None else f'{a:.3f}'}" for r, a in summary["auc"].items()))
-    print(f"false accusations (independent at moderately strong or above): {summary['false_accusations']}")
-    print(f"null pairs: {summary['n_null_pairs']}; share p < 0.05: {summary['null_p05_share']:.3f}; "
-          f"p < 0.01: {summary['null_p01_share']:.3f}")
+    print("false accusations (an independent model at moderately strong or above, against a reference "
+          f"or another independent model): {summary['false_accusations']}")
+    print("\nnull calibration (min Holm p over the analyses of each pair)\n\n"
+          "| null pairs | n | p < 0.05 | p < 0.01 |\n|---|---|---|---|")
+    for kind, v in summary["null_by_kind"].items():
+        print(f"| {kind.replace('_', ' ')} | {v['n']} | {v['p05']:.3f} | {v['p01']:.3f} |")
+    print(f"| all | {summary['n_null_pairs']} | {summary['null_p05_share']:.3f} | {summary['null_p01_share']:.3f} |")
     print(f"total {time.time() - t0:.0f} s")
     if args.json:
-        out = {k: summary[k] for k in ("top1_accuracy", "auc", "false_accusations", "null_p05_share")}
+        out = {k: summary[k] for k in ("top1_accuracy", "auc", "false_accusations", "null_p05_share",
+                                       "null_p01_share", "null_by_kind")}
         out["pairs"] = [{k: x[k] for k in ("suspect", "reference", "level", "log10_lr", "p_value")} for x in rows]
         args.json.write_text(json.dumps(out, indent=1))
     return 0
