@@ -30,6 +30,7 @@ TITLES = {
     "similarity.tfidf_word": "Shared words and phrases (word TF-IDF)",
     "similarity.tfidf_char": "Shared character patterns (character TF-IDF)",
     "similarity.lcs_ratio": "Longest common word sequence",
+    "similarity.content_overlap": "Shared content words beyond the prompt",
     "similarity.embedding_mmd": "Distribution of meanings (embedding MMD)",
     "stylometry.function_word_delta": "Function-word profile (Burrows' Delta)",
     "stylometry.char_ngram_profile": "Character 3-gram profile",

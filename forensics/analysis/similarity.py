@@ -1,4 +1,5 @@
-"""Per-probe similarity of S↔R against S↔controls and R↔controls: embeddings, TF-IDF, LCS, MMD.
+"""Per-probe similarity of S↔R against S↔controls and R↔controls: embeddings, TF-IDF, LCS,
+content-word overlap, MMD.
 
 Every measure gives, per probe and model pair, a closeness (larger = more alike); samples of a
 probe are paired by index. S's per-probe excess is sim(S,R) minus the mean of its similarity to
@@ -12,13 +13,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from ._build import closeness_result, not_applicable
 from ._corpus import Corpus, Embed, one_blas_thread, prepare_corpus
 from ._result import AnalysisResult
 from ._stats import median_heuristic, mmd2, mmd_test_grouped
-from ._text import lcs_ratio, tokens
+from ._text import FUNCTION_WORDS, lcs_ratio, tokens, words
 
 MIN_PROBES = 10
 LCS_MAX_TOKENS = 256  # LCS is computed on the first tokens of each text (speed)
@@ -29,6 +30,8 @@ MEASURES = {
     "tfidf_word": "cosine of word 1-2-gram TF-IDF vectors (fit on all texts of the compared models)",
     "tfidf_char": "cosine of character 2-4-gram TF-IDF vectors (fit on all texts of the compared models)",
     "lcs_ratio": f"token-level longest-common-subsequence ratio, first {LCS_MAX_TOKENS} tokens",
+    "content_overlap": "Jaccard overlap of content words (3+ characters, not stop words, not in the "
+                       "prompt): shared choices of what to say, not the topic the prompt sets",
     "embedding_mmd": "minus the unbiased RBF-kernel MMD² between the models' sampled embeddings",
 }
 
@@ -71,9 +74,10 @@ def _aligned(corpus: Corpus, a: str, b: str, probe_ids: Sequence[str]):
 
 
 def _per_probe_mean(values: np.ndarray, pi: np.ndarray, n: int) -> np.ndarray:
-    """Mean of pair values per probe index (NaN where a probe has no pair)."""
-    cnt = np.bincount(pi, minlength=n).astype(float)
-    tot = np.bincount(pi, weights=values, minlength=n)
+    """Mean of the finite pair values per probe index (NaN where a probe has none)."""
+    finite = np.isfinite(values)
+    cnt = np.bincount(pi[finite], minlength=n).astype(float)
+    tot = np.bincount(pi[finite], weights=values[finite], minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
 
@@ -84,6 +88,30 @@ def _lcs_tokens(corpus: Corpus) -> list[list[str]]:
         corpus.cache[("lcs_tokens",)] = [tokens(t[: LCS_MAX_TOKENS * 12])[:LCS_MAX_TOKENS]
                                          for t in corpus.frame["text"]]
     return corpus.cache[("lcs_tokens",)]
+
+
+_STOP = frozenset(ENGLISH_STOP_WORDS) | frozenset(FUNCTION_WORDS)
+
+
+def content_words(text: str, prompt: str) -> frozenset[str]:
+    """Words of 3+ characters in `text` that are neither stop words nor words of the prompt."""
+    asked = set(words(prompt))
+    return frozenset(w for w in words(text) if len(w) >= 3 and w not in _STOP and w not in asked)
+
+
+def jaccard(a: frozenset, b: frozenset) -> float:
+    """|a ∩ b| / |a ∪ b|; NaN when both are empty (nothing beyond the prompt to compare)."""
+    union = len(a | b)
+    return len(a & b) / union if union else float("nan")
+
+
+def _content_sets(corpus: Corpus) -> list[frozenset[str]]:
+    """Content-word set of every corpus row (cached)."""
+    if ("content_words",) not in corpus.cache:
+        frame = corpus.frame
+        corpus.cache[("content_words",)] = [content_words(t[:TFIDF_MAX_CHARS], q if isinstance(q, str) else "")
+                                            for t, q in zip(frame["text"], frame["prompt"])]
+    return corpus.cache[("content_words",)]
 
 
 def _mmd_bandwidth(corpus: Corpus, embed: Embed) -> float:
@@ -118,6 +146,9 @@ def pair_closeness(corpus: Corpus, measure: str, a: str, b: str, probe_ids: Sequ
             elif measure == "lcs_ratio":
                 toks = _lcs_tokens(corpus)
                 vals = np.asarray([lcs_ratio(toks[i], toks[j]) for i, j in zip(ia, ib)], dtype=float)
+            elif measure == "content_overlap":
+                sets = _content_sets(corpus)
+                vals = np.asarray([jaccard(sets[i], sets[j]) for i, j in zip(ia, ib)], dtype=float)
             else:
                 raise ValueError(f"unknown similarity measure {measure!r}")
             per = _per_probe_mean(vals, pi, n)
@@ -184,4 +215,4 @@ def similarity_analyses(df: pd.DataFrame, suspect: str, reference: str, controls
     return out
 
 
-__all__ = ["MEASURES", "pair_closeness", "similarity_analyses", "similarity_tables"]
+__all__ = ["MEASURES", "content_words", "jaccard", "pair_closeness", "similarity_analyses", "similarity_tables"]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from forensics.analysis._text import lcs_length, lcs_ratio
-from forensics.analysis.similarity import similarity_analyses
+from forensics.analysis.similarity import content_words, jaccard, similarity_analyses
 from forensics.embeddings import hashing_embed
 from tests.synthetic import make_responses
 
@@ -36,7 +36,7 @@ def test_identical_texts_give_maximal_similarity():
     results = {x.name: x for x in similarity_analyses(df, s, r, controls, embed=hashing_embed,
                                                       n_perm=200, n_boot=200)}
     for name in ("similarity.embedding_cosine", "similarity.tfidf_word", "similarity.tfidf_char",
-                 "similarity.lcs_ratio"):
+                 "similarity.lcs_ratio", "similarity.content_overlap"):
         res = results[name]
         assert res.applicable
         assert res.table["sim_sr"].to_numpy() == pytest.approx(1.0, abs=1e-5)
@@ -46,6 +46,33 @@ def test_identical_texts_give_maximal_similarity():
     assert ex and set(ex[0]["texts"]) == {"suspect", "reference", "nearest_control"}
     assert ex[0]["texts"]["suspect"]["text"] == ex[0]["texts"]["reference"]["text"]
     assert not results["similarity.embedding_mmd"].applicable
+
+
+def test_content_words_leave_out_the_prompt_and_stop_words():
+    got = content_words("The capital of France is Paris, a lovely city on the Seine.",
+                        "What is the capital of France?")
+    assert got == {"paris", "lovely", "city", "seine"}
+    assert jaccard(frozenset({"a", "b"}), frozenset({"b", "c"})) == pytest.approx(1 / 3)
+    assert np.isnan(jaccard(frozenset(), frozenset()))
+
+
+def test_content_overlap_counts_shared_choices_not_the_prompt():
+    """Two answers that only repeat the prompt's words share nothing; shared examples do."""
+    prompt = "Name three fruits that are rich in vitamin C."
+    rows = []
+    for i in range(12):
+        for model, text in (("S", "Guava, kiwi and papaya are rich in vitamin C."),
+                            ("R", "Kiwi, guava and papaya: all rich in vitamin C."),
+                            ("C1", "Oranges, lemons and strawberries are rich in vitamin C."),
+                            ("C2", "Blackcurrants, peppers and grapefruit; fruits rich in vitamin C."),
+                            ("C3", "Lychees, pineapple and mango are fruits rich in vitamin C.")):
+            rows.append({"model": model, "probe_id": f"p{i}", "sample": 0, "prompt": prompt,
+                         "text": text, "category": "adhoc"})
+    res = similarity_analyses(pd.DataFrame(rows), "S", "R", ["C1", "C2", "C3"],
+                              measures=["content_overlap"], n_perm=100, n_boot=100)[0]
+    assert res.applicable
+    assert res.table["sim_sr"].to_numpy() == pytest.approx(1.0)
+    assert res.table["sim_sc_max"].to_numpy() == pytest.approx(0.0)
 
 
 def test_results_are_reproducible_and_oriented():
