@@ -40,6 +40,12 @@ from forensics.evidence import analyze_responses  # noqa: E402
 MODERATELY_STRONG = 4
 
 
+def load_labels(path: Path) -> tuple[list[str], dict[str, str | None]]:
+    """(references, {model: documented teacher or None}) from a labels YAML file."""
+    labels = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return list(labels["references"]), {m: (v or {}).get("teacher") for m, v in labels["models"].items()}
+
+
 def import_all(data: Path, models: list[str], run_dir: Path) -> pd.DataFrame:
     """Import each model's file into one run (idempotent) and return the responses frame."""
     for m in models:
@@ -130,10 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run", type=Path, default=None, help="run directory (default: a temporary one)")
     ap.add_argument("--embed-cache", type=Path, default=None, help="embedding cache (default: RUN/cache)")
     args = ap.parse_args(argv)
-    labels = yaml.safe_load(args.labels.read_text())
-    refs = list(labels["references"])
-    teachers = {m: (v or {}).get("teacher") for m, v in labels["models"].items()}
-    independent = [m for m, t in teachers.items() if not t]
+    refs, teachers = load_labels(args.labels)
     models = refs + list(teachers)
     run_dir = args.run or Path(tempfile.mkdtemp(prefix="provenance-bench-")) / "run"
     t0 = time.time()

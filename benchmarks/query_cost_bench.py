@@ -20,11 +20,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from provenance_bench import Embedder, common_subset, evaluate, import_all  # noqa: E402
+from provenance_bench import Embedder, common_subset, evaluate, import_all, load_labels  # noqa: E402
 
 
 def fmt(x: float | None, spec: str = ".3f") -> str:
@@ -59,9 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run", type=Path, default=None, help="run directory (default: a temporary one)")
     ap.add_argument("--embed-cache", type=Path, default=None, help="embedding cache (default: RUN/cache)")
     args = ap.parse_args(argv)
-    labels = yaml.safe_load(args.labels.read_text())
-    refs = list(labels["references"])
-    teachers = {m: (v or {}).get("teacher") for m, v in labels["models"].items()}
+    refs, teachers = load_labels(args.labels)
     models = refs + list(teachers)
     run_dir = args.run or Path(tempfile.mkdtemp(prefix="query-cost-bench-")) / "run"
     t0 = time.time()

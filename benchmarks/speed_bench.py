@@ -44,13 +44,9 @@ def peak_rss_mb() -> float:
 
 def _phase(phase: str, data: Path, labels: Path) -> dict:
     """One phase in this process: 'floor' or 'full'."""
-    import yaml
+    from provenance_bench import Embedder, common_subset, evaluate, import_all, load_labels
 
-    from provenance_bench import Embedder, common_subset, evaluate, import_all
-
-    spec = yaml.safe_load(labels.read_text())
-    refs = list(spec["references"])
-    teachers = {m: (v or {}).get("teacher") for m, v in spec["models"].items()}
+    refs, teachers = load_labels(labels)
     models = refs + list(teachers)
     tmp = Path(tempfile.mkdtemp(prefix="speed-bench-"))
     if phase == "floor":
@@ -164,7 +160,7 @@ def engine(args: argparse.Namespace) -> list[dict]:
                       flush=True)
             results.append({"max_tokens": max_tokens, "requests": len(requests), "bare_s": bare_s,
                             "engine_s": eng_s, "ratio_median": statistics.median(ratios)})
-    print(f"\n| max_tokens | requests | concurrency | bare s (median) | engine s (median) | engine / bare throughput |")
+    print("\n| max_tokens | requests | concurrency | bare s (median) | engine s (median) | engine / bare throughput |")
     print("|---|---|---|---|---|---|")
     for r in results:
         print(f"| {r['max_tokens']} | {r['requests']} | {args.concurrency} | {statistics.median(r['bare_s']):.1f} | "
