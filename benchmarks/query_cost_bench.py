@@ -7,7 +7,8 @@ model against every reference, plus the independent-vs-independent null pairs.
     python benchmarks/query_cost_bench.py --data ../shared/data/alpaca_eval \
         --labels benchmarks/alpaca_eval_labels.yaml [--k 25 50 100 200 400 0] [--seeds 5] [--json OUT]
 
-K = 0 means all prompts (one seed: the subset is the whole set).
+K = 0 means all prompts (one seed: the subset is the whole set). --json writes
+{"table": [one row per K], "details": [every pair of every (K, seed)]}.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ def aggregate(k: int, results: list[dict], refs: list[str]) -> dict:
             "n_null_pairs": nulls,
             "null_p05_share": float(sum(r["null_p05_share"] * r["n_null_pairs"] for r in results) / nulls),
             "null_p01_share": float(sum(r["null_p01_share"] * r["n_null_pairs"] for r in results) / nulls),
+            "null_by_kind": {kind: {"n": sum(r["null_by_kind"][kind]["n"] for r in results),
+                                    **{a: float(sum(r["null_by_kind"][kind][a] * r["null_by_kind"][kind]["n"]
+                                                    for r in results)
+                                                / max(1, sum(r["null_by_kind"][kind]["n"] for r in results)))
+                                       for a in ("p05", "p01")}}
+                             for kind in results[0]["null_by_kind"]},
             "teacher_log10_lr_mean": float(np.mean([v for r in results for v in r["teacher_log10_lr"].values()])),
             "seconds_per_seed": float(np.mean([r["seconds"] for r in results]))}
 
@@ -66,14 +73,17 @@ def main(argv: list[str] | None = None) -> int:
     embed = Embedder(args.embed_cache or run_dir / "cache" / "embeddings").embed
     embed(list(common_subset(full, models, None, 0)["text"]))
     print(f"imported and embedded in {time.time() - t0:.0f} s", flush=True)
-    table = []
+    table, details = [], []
     for k in args.k:
         results = []
         for seed in range(args.seeds if k else 1):
             t1 = time.time()
             df = common_subset(full, models, k or None, seed)
-            _, _, summary = evaluate(df, teachers, refs, embed, seed, log=lambda m: None)
+            rows, null_rows, summary = evaluate(df, teachers, refs, embed, seed, log=lambda m: None)
             summary["seconds"] = time.time() - t1
+            details.append({"k": df.probe_id.nunique(), "seed": seed,
+                            "pairs": [{key: x[key] for key in ("suspect", "reference", "level", "log10_lr",
+                                                               "p_value")} for x in rows + null_rows]})
             results.append(summary)
             print(f"  K={k or 'all'} seed {seed}: top-1 {summary['top1_accuracy']:.2f}, false accusations "
                   f"{summary['false_accusations']}, {summary['seconds']:.0f} s", flush=True)
@@ -87,9 +97,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {row['k']} | {row['seeds']} | {row['top1_mean']:.2f} ({row['top1_min']:.2f}) | {aucs} | "
               f"{row['false_accusations']} | {row['n_null_pairs']} | {row['null_p05_share']:.3f} | "
               f"{row['null_p01_share']:.3f} | {row['teacher_log10_lr_mean']:+.2f} | {row['seconds_per_seed']:.0f} |")
+    print("\nnull calibration by kind (min Holm p of each pair; pairs pooled over seeds)\n\n"
+          "| K | indep vs reference: n | p < 0.05 | p < 0.01 | indep vs indep: n | p < 0.05 | p < 0.01 |\n"
+          "|---|---|---|---|---|---|---|")
+    for row in table:
+        a, b = row["null_by_kind"]["independent_vs_reference"], row["null_by_kind"]["independent_vs_independent"]
+        print(f"| {row['k']} | {a['n']} | {a['p05']:.3f} | {a['p01']:.3f} | {b['n']} | {b['p05']:.3f} | {b['p01']:.3f} |")
     print(f"\ntotal {time.time() - t0:.0f} s")
     if args.json:
-        args.json.write_text(json.dumps(table, indent=1))
+        args.json.write_text(json.dumps({"table": table, "details": details}, indent=1))
     return 0
 
 
