@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 import forensics  # noqa: E402
 from forensics.embeddings import Embedder  # noqa: E402
-from forensics.evidence import analyze_responses  # noqa: E402
+from forensics._parallel import analyze_pairs, default_jobs  # noqa: E402
 
 MODERATELY_STRONG = 4
 
@@ -63,10 +63,8 @@ def common_subset(df: pd.DataFrame, models: list[str], k: int | None, seed: int)
     return sub[sub["probe_id"].isin(probes)].reset_index(drop=True)
 
 
-def pair(df: pd.DataFrame, s: str, r: str, controls: list[str], embed, seed: int, cache: dict) -> dict:
-    """One (suspect, reference) assessment as a flat row (`cache`: vectorised texts, reused)."""
-    ev = analyze_responses(df, s, r, [c for c in controls if c not in (s, r)], embed=embed, seed=seed,
-                           cache=cache)
+def flat(ev, s: str, r: str) -> dict:
+    """One (suspect, reference) assessment as a flat row."""
     p = ev.summary["p_holm"].dropna()
     return {"suspect": s, "reference": r, "level": int(ev.verdict.level), "log10_lr": float(ev.verdict.log10_lr),
             "p_value": float(p.min()) if len(p) else 1.0, "inconclusive": bool(ev.verdict.inconclusive),
@@ -110,19 +108,19 @@ def summarise(rows: list[dict], teachers: dict[str, str | None], refs: list[str]
 
 
 def evaluate(df: pd.DataFrame, teachers: dict[str, str | None], refs: list[str], embed, seed: int,
-             log=print) -> tuple[list[dict], list[dict], dict]:
-    """Every (labelled model, reference) pair and every independent-vs-independent pair, summarised."""
+             jobs: int | None = None) -> tuple[list[dict], list[dict], dict]:
+    """Every (labelled model, reference) pair and every independent-vs-independent pair, summarised.
+
+    Controls of each pair: the independent models and the references, never S or R. The pairs are
+    assessed on `jobs` processes (default: every core); the numbers do not depend on it.
+    """
     independent = [m for m, t in teachers.items() if not t]
-    rows, null_rows, cache = [], [], {}
-    t0 = time.time()
-    for s in teachers:
-        for r in refs:
-            rows.append(pair(df, s, r, independent + refs, embed, seed, cache))
-            log(f"  {s} vs {r}: log10 LR {rows[-1]['log10_lr']:+.2f} ({time.time() - t0:.0f} s)")
-    for s in independent:  # independent-vs-independent: a second null sample
-        for r in independent:
-            if r != s:
-                null_rows.append(pair(df, s, r, independent + refs, embed, seed, cache))
+    main = [(s, r) for s in teachers for r in refs]
+    null = [(s, r) for s in independent for r in independent if r != s]  # a second null sample
+    triples = [(s, r, [c for c in independent + refs if c not in (s, r)]) for s, r in main + null]
+    evs = analyze_pairs(df, triples, jobs=jobs or default_jobs(), embed=embed, seed=seed)
+    flat_rows = [flat(ev, s, r) for ev, (s, r, _) in zip(evs, triples)]
+    rows, null_rows = flat_rows[:len(main)], flat_rows[len(main):]
     return rows, null_rows, summarise(rows, teachers, refs, null_rows)
 
 
@@ -135,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--run", type=Path, default=None, help="run directory (default: a temporary one)")
     ap.add_argument("--embed-cache", type=Path, default=None, help="embedding cache (default: RUN/cache)")
+    ap.add_argument("--jobs", type=int, default=None, help="processes for the pair assessments (default: all cores)")
     args = ap.parse_args(argv)
     refs, teachers = load_labels(args.labels)
     models = refs + list(teachers)
@@ -145,8 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     embed(list(df["text"]))
     print(f"{df.probe_id.nunique()} prompts x {len(models)} models imported and embedded in {time.time() - t0:.0f} s",
           flush=True)
-    rows, null_rows, summary = evaluate(df, teachers, refs, embed, args.seed,
-                                        log=lambda m: print(m, flush=True))
+    rows, null_rows, summary = evaluate(df, teachers, refs, embed, args.seed, jobs=args.jobs)
     print("\n| suspect | reference | teacher? | level | log10 LR | min Holm p |\n|---|---|---|---|---|---|")
     for x in rows:
         mark = "yes" if teachers[x["suspect"]] == x["reference"] else ""

@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         for seed in range(args.seeds if k else 1):
             t1 = time.time()
             df = common_subset(full, models, k or None, seed)
-            rows, null_rows, summary = evaluate(df, teachers, refs, embed, seed, log=lambda m: None)
+            rows, null_rows, summary = evaluate(df, teachers, refs, embed, seed)
             summary["seconds"] = time.time() - t1
             details.append({"k": df.probe_id.nunique(), "seed": seed,
                             "pairs": [{key: x[key] for key in ("suspect", "reference", "level", "log10_lr",

@@ -63,7 +63,7 @@ def _phase(phase: str, data: Path, labels: Path) -> dict:
     embed = Embedder(tmp / "run" / "cache" / "embeddings").embed
     embed(list(df["text"]))
     t_embed = time.perf_counter() - t0 - t_import
-    rows, null_rows, summary = evaluate(df, teachers, refs, embed, 0, log=lambda m: None)
+    rows, null_rows, summary = evaluate(df, teachers, refs, embed, 0)
     return {"phase": phase, "seconds": time.perf_counter() - t0, "import_s": t_import, "embed_s": t_embed,
             "pairs": len(rows) + len(null_rows), "texts": len(df), "top1": summary["top1_accuracy"],
             "peak_rss_mb": peak_rss_mb()}

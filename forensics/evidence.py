@@ -338,17 +338,21 @@ def analyze_responses(df: pd.DataFrame, suspect: str, reference: str, controls: 
 
 
 def rank_references(df: pd.DataFrame, suspect: str, references: Sequence[str],
-                    controls: Sequence[str], *, others_as_controls: bool = True, **kwargs) -> pd.DataFrame:
+                    controls: Sequence[str], *, others_as_controls: bool = True, jobs: int = 1,
+                    **kwargs) -> pd.DataFrame:
     """Evidence for each candidate reference Rk; its controls are the controls plus the other
     references (never S). Sorted by log10 LR, most supported first; column `evidence` holds each
     Evidence. `others_as_controls=False` keeps the other candidates out of Rk's controls.
+    `jobs` > 1 assesses the candidates on that many processes (same numbers).
     Keyword arguments go to `analyze_responses`."""
-    kwargs.setdefault("cache", {})
-    rows = []
+    from ._parallel import analyze_pairs
+
+    triples = []
     for ref in references:
         pool = [*controls, *references] if others_as_controls else list(controls)
-        ctrl = [c for c in dict.fromkeys(pool) if c not in (suspect, ref)]
-        ev = analyze_responses(df, suspect, ref, ctrl, **kwargs)
+        triples.append((suspect, ref, [c for c in dict.fromkeys(pool) if c not in (suspect, ref)]))
+    rows = []
+    for (_, ref, ctrl), ev in zip(triples, analyze_pairs(df, triples, jobs=jobs, **kwargs)):
         p = ev.summary["p_holm"].dropna()
         rows.append({"suspect": suspect, "reference": ref, "level": ev.verdict.level,
                      "log10_lr": ev.verdict.log10_lr, "wording": ev.verdict.wording,

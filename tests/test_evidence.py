@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from forensics._likelihood import LRModel, verbal_scale, wording
+from forensics._parallel import analyze_pairs
 from forensics.analysis._result import AnalysisResult
 from forensics.analysis._stats import holm
 from forensics.embeddings import hashing_embed
@@ -151,6 +152,21 @@ def test_analyze_and_rank_references_on_synthetic_models():
     assert top["log10_lr"] >= 1 and not top["inconclusive"]
     assert "R2" in top["controls"] and s not in top["controls"]
     assert ranked.iloc[1]["log10_lr"] < top["log10_lr"]
+
+
+def test_analyze_pairs_gives_the_same_numbers_on_several_processes():
+    df, s, r, controls = make_responses(23, n_probes=30, distilled=0.6)
+    models = [s, r, *controls]
+    triples = [(a, b, [c for c in models if c not in (a, b)]) for a, b in
+               [(s, r), (r, s), (controls[0], r), (controls[1], s)]]
+    serial = analyze_pairs(df, triples, jobs=1, **FAST)
+    forked = analyze_pairs(df, triples, jobs=2, **FAST)
+    assert [e.verdict.log10_lr for e in serial] == [e.verdict.log10_lr for e in forked]
+    for a, b in zip(serial, forked):
+        pd.testing.assert_frame_equal(a.summary, b.summary)
+    fresh = analyze_responses(df, *triples[2], **FAST)  # no shared cache: still the same
+    pd.testing.assert_frame_equal(fresh.summary, serial[2].summary)
+    assert analyze_pairs(df, [], jobs=2) == []
 
 
 def test_analyze_rejects_bad_roles():

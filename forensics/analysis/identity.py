@@ -170,12 +170,26 @@ def _claims(text: object, extra: list[tuple[str, re.Pattern]] = ()) -> tuple[lis
     return names, vendors, quote
 
 
-def extract_identity_claims(df: pd.DataFrame, extra_names: list[str] | None = None) -> pd.DataFrame:
-    """One row per response: model, probe_id, sample, language, claimed_names/vendors, quote."""
-    extra = [(n, re.compile(_L + re.escape(n) + _R, _I)) for n in (extra_names or []) if n.strip()]
+def extract_identity_claims(df: pd.DataFrame, extra_names: list[str] | None = None,
+                            cache: dict | None = None) -> pd.DataFrame:
+    """One row per response: model, probe_id, sample, language, claimed_names/vendors, quote.
+
+    `cache` (any dict kept between calls) remembers each text's claims, so assessing many
+    (suspect, reference) pairs on one set of responses scans every text once.
+    """
+    names_key = tuple(n for n in (extra_names or []) if n.strip())
+    extra = [(n, re.compile(_L + re.escape(n) + _R, _I)) for n in names_key]
+    memo: dict = cache.setdefault(("identity_claims", names_key), {}) if cache is not None else {}
     rows = []
     for rec in df.itertuples(index=False):
-        names, vendors, quote = _claims(getattr(rec, "text", ""), extra)
+        text = getattr(rec, "text", "")
+        if isinstance(text, str):
+            if text not in memo:
+                memo[text] = _claims(text, extra)
+            names, vendors, quote = memo[text]
+        else:
+            names, vendors, quote = _claims(text, extra)
+        names, vendors = list(names), list(vendors)  # the memo's lists stay untouched
         rows.append({"model": rec.model, "probe_id": rec.probe_id,
                      "sample": getattr(rec, "sample", 0), "language": getattr(rec, "language", ""),
                      "claimed_names": names, "claimed_vendors": vendors, "quote": quote})
@@ -221,7 +235,7 @@ def _na(notes: list[str], controls: list[str], n: int = 0) -> AnalysisResult:
 
 def identity_test(df: pd.DataFrame, suspect: str, reference: str, controls: list[str], *,
                   reference_names: list[str] | None = None, seed: int = 0, n_boot: int = 2000,
-                  n_perm: int = 10000) -> AnalysisResult:
+                  n_perm: int = 10000, cache: dict | None = None) -> AnalysisResult:
     """Rate at which S names R's identity or vendor, minus the controls' mean rate."""
     controls = list(controls)
     if len({suspect, reference, *controls}) != 2 + len(controls):
@@ -240,10 +254,10 @@ def identity_test(df: pd.DataFrame, suspect: str, reference: str, controls: list
     literal: list[str] = []
     if reference_names:
         r_names, r_vendors, literal = canonical_identity(list(reference_names))
-        claims = extract_identity_claims(sub, literal)
+        claims = extract_identity_claims(sub, literal, cache)
         source = "given reference_names"
     else:
-        claims = extract_identity_claims(sub)
+        claims = extract_identity_claims(sub, cache=cache)
         rc = claims[claims["model"] == reference]
         r_names = _top(Counter(n for ns in rc["claimed_names"] for n in ns))
         vend = Counter(v for ns, vs in zip(rc["claimed_names"], rc["claimed_vendors"])
