@@ -34,9 +34,9 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process, MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident set size of this process (or of its largest finished child), MiB."""
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 # ------------------------------------------------------------------------------ analysis
@@ -66,10 +66,12 @@ def _phase(phase: str, data: Path, labels: Path) -> dict:
     rows, null_rows, summary = evaluate(df, teachers, refs, embed, 0)
     return {"phase": phase, "seconds": time.perf_counter() - t0, "import_s": t_import, "embed_s": t_embed,
             "pairs": len(rows) + len(null_rows), "texts": len(df), "top1": summary["top1_accuracy"],
-            "peak_rss_mb": peak_rss_mb()}
+            "peak_rss_mb": peak_rss_mb(), "peak_rss_worker_mb": peak_rss_mb(resource.RUSAGE_CHILDREN)}
 
 
 def analysis(args: argparse.Namespace) -> list[dict]:
+    from forensics._parallel import default_jobs
+
     out = []
     for phase in ("floor", "full"):
         proc = subprocess.run([sys.executable, __file__, "_phase", phase, "--data", str(args.data),
@@ -79,8 +81,9 @@ def analysis(args: argparse.Namespace) -> list[dict]:
     floor, full = out
     print("\n| phase | wall s | peak RSS MiB | notes |\n|---|---|---|---|")
     print(f"| floor: embed {floor['texts']} texts | {floor['seconds']:.0f} | {floor['peak_rss_mb']:.0f} | all-MiniLM-L6-v2, batch 32, no store |")
-    print(f"| full analysis | {full['seconds']:.0f} | {full['peak_rss_mb']:.0f} | import {full['import_s']:.0f} s, "
-          f"embed {full['embed_s']:.0f} s, {full['pairs']} pair assessments |")
+    print(f"| full analysis | {full['seconds']:.0f} | {full['peak_rss_mb']:.0f} (+ largest worker "
+          f"{full['peak_rss_worker_mb']:.0f}, pages shared copy-on-write) | import {full['import_s']:.0f} s, "
+          f"embed {full['embed_s']:.0f} s, {full['pairs']} pair assessments on {default_jobs()} processes |")
     print(f"\nfull / floor = {full['seconds'] / floor['seconds']:.2f} (target <= 1.5)")
     return out
 

@@ -60,12 +60,18 @@ def analyze(run: Run | str | Path, suspect: str, reference: str, controls: Seque
 
 
 def rank(run: Run | str | Path, suspect: str, references: Sequence[str], controls: Sequence[str] | None = None, *,
-         seed: int = 0, store: bool = True, embed=None) -> pd.DataFrame:
-    """Rank candidate references for the suspect, each with its own evidence (column `evidence`)."""
+         seed: int = 0, store: bool = True, embed=None, jobs: int = 1) -> pd.DataFrame:
+    """Rank candidate references for the suspect, each with its own evidence (column `evidence`).
+
+    `jobs` > 1 (0: every core) assesses three or more candidates on several processes; the
+    numbers are the same."""
+    from ._parallel import default_jobs
+
     run = _as_run(run)
     ctrl = _roles(run, suspect, references, controls)
     table = rank_references(run.responses, suspect, list(references), ctrl, seed=seed,
-                            embed=_embedder(run) if embed is None else embed)
+                            embed=_embedder(run) if embed is None else embed,
+                            jobs=jobs if jobs > 0 else default_jobs())
     for _, row in table.iterrows():
         row["evidence"].settings.update(_provenance(run))
         if store:

@@ -137,11 +137,12 @@ def analyze(
     control: Annotated[list[str], typer.Option("--control", "-C", help="Independent control (repeatable; default: every other model).")] = [],
     seed: Annotated[int, typer.Option(help="Seed for permutations and bootstraps.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the evidence as JSON.")] = False,
+    jobs: Annotated[int, typer.Option(min=0, help="Processes when ranking 3+ references (0: every core). Same numbers either way.")] = 0,
 ) -> None:
     """Test the suspect against each reference and the controls; store the evidence; print the verdict."""
     from ._analyze import rank
 
-    table = rank(run_dir, suspect, reference, control or None, seed=seed)
+    table = rank(run_dir, suspect, reference, control or None, seed=seed, jobs=jobs)
     if as_json:
         payload = [row["evidence"].to_dict() | {"rank": int(row["rank"])} for _, row in table.iterrows()]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")

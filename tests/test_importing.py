@@ -72,3 +72,26 @@ def test_bad_import_exits_2(tmp_path):
     (tmp_path / "ok.jsonl").write_text('{"prompt": "a", "response": "b"}\n')
     r = cli("import", str(tmp_path / "ok.jsonl"), "--name", "../evil", "--out", str(tmp_path / "run"))
     assert r.returncode == 2 and "--name" in r.stderr
+
+
+def test_cli_analyze_ranks_references_on_several_processes_with_the_same_numbers(tmp_path):
+    """Synthetic models imported as AlpacaEval files; real MiniLM embeddings, then forked workers."""
+    from tests.synthetic import make_responses
+
+    df, s, r, controls = make_responses(31, n_controls=4, n_probes=30, distilled=0.7)
+    run = tmp_path / "run"
+    for model, rows in df.groupby("model"):
+        items = [{"instruction": f"Prompt {p}: {t}", "output": text, "generator": model}
+                 for p, t, text in zip(rows["probe_id"], rows["prompt"], rows["text"])]
+        (tmp_path / f"{model}.json").write_text(json.dumps(items))
+        forensics.import_transcripts(tmp_path / f"{model}.json", model, run)
+    refs = ["-R", r, "-R", controls[0], "-R", controls[1]]
+    outs = {}
+    for jobs in ("1", "2"):
+        res = cli("analyze", str(run), "-S", s, *refs, "-C", controls[2], "-C", controls[3],
+                  "--json", "--jobs", jobs)
+        assert res.returncode == 0, res.stderr
+        outs[jobs] = json.loads(res.stdout)
+    assert [e["verdict"] for e in outs["1"]] == [e["verdict"] for e in outs["2"]]
+    assert [e["summary"] for e in outs["1"]] == [e["summary"] for e in outs["2"]]
+    assert outs["1"][0]["rank"] == 1 and len(outs["1"]) == 3
