@@ -37,6 +37,7 @@ __all__ = [
     "Verdict",
     "__version__",
     "analyze",
+    "analyze_pairs",
     "bundled_suites",
     "export_run",
     "import_transcripts",
@@ -48,7 +49,7 @@ __all__ = [
     "verify_run",
 ]
 
-_LAZY = {"analyze": "._analyze", "rank": "._analyze", "stored_evidence": "._analyze",
+_LAZY = {"analyze": "._analyze", "analyze_pairs": "._parallel", "rank": "._analyze", "stored_evidence": "._analyze",
          "Evidence": ".evidence", "Verdict": ".evidence"}
 
 
