@@ -15,7 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
 
-from .evidence import Evidence, analyze_responses
+from .analysis._corpus import prepare_corpus
+from .evidence import Evidence, analyze_responses, default_embed
 
 Triple = tuple[str, str, Sequence[str]]
 _FORKED: tuple | None = None  # (df, cache, kwargs) inherited by forked workers
@@ -47,10 +48,16 @@ def analyze_pairs(df: pd.DataFrame, triples: Sequence[Triple], *, jobs: int = 1,
     if not triples:
         return []
     cache = {} if cache is None else cache
+    if kwargs.get("embed") is None or kwargs.get("embed") is True:
+        kwargs["embed"] = default_embed()  # resolved once, so every triple shares its cache entry
     first = analyze_responses(df, *triples[0], cache=cache, **kwargs)
     rest = triples[1:]
     if jobs <= 1 or len(rest) < 2 or "fork" not in mp.get_all_start_methods():
         return [first, *(analyze_responses(df, s, r, c, cache=cache, **kwargs) for s, r, c in rest)]
+    if callable(kwargs["embed"]):
+        # embed every text here: a forked worker must never start the embedding model (torch's
+        # OpenMP pool does not survive fork), even when the first triple skipped the embeddings
+        prepare_corpus(df, cache).embeddings(kwargs["embed"])
     _FORKED = (df, cache, kwargs)
     try:
         with ProcessPoolExecutor(max_workers=min(jobs, len(rest)), mp_context=mp.get_context("fork")) as pool:

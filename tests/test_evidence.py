@@ -169,6 +169,22 @@ def test_analyze_pairs_gives_the_same_numbers_on_several_processes():
     assert analyze_pairs(df, [], jobs=2) == []
 
 
+def test_analyze_pairs_never_embeds_in_a_worker():
+    """Even when the first triple skips the embeddings (one control), the parent embeds before forking."""
+    import os
+
+    df, s, r, controls = make_responses(24, n_probes=20)
+    parent = os.getpid()
+
+    def guarded(texts):
+        assert os.getpid() == parent, "the embedding model ran in a forked worker"
+        return hashing_embed(texts)
+
+    triples = [(s, r, controls[:1]), (s, r, controls), (r, s, controls)]
+    evs = analyze_pairs(df, triples, jobs=2, embed=guarded, n_perm=100, n_boot=50)
+    assert len(evs) == 3 and evs[1].summary["applicable"].any()
+
+
 def test_analyze_rejects_bad_roles():
     df, s, r, controls = make_responses(3, n_probes=30)
     with pytest.raises(ValueError):
