@@ -1,6 +1,5 @@
 """The example notebook runs top to bottom on a fixture run (nbclient, a real kernel)."""
 
-import os
 from pathlib import Path
 
 import nbformat

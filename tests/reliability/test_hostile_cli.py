@@ -1,11 +1,10 @@
 """Hostile files through the real CLI: refused samples (exit 2, one line, no traceback), invalid UTF-8,
 duplicate probe ids, YAML alias bombs, JSON nesting bombs, path traversal, a 200 MB streamed import,
-and hostile text printed inert. The generated (hypothesis) cases are in test_hostile_files.py."""
+and hostile text printed inert. The generated (hypothesis) cases are in test_hostile_files.py and
+test_hostile_transcripts.py."""
 
 from __future__ import annotations
 
-import copy
-import itertools
 import json
 import os
 import random
@@ -13,20 +12,15 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from forensics._errors import InputError
-from forensics.backends.replay import PROMPT_KEYS, RESPONSE_KEYS, read_transcripts
-from forensics.importing import ADHOC_DESCRIPTION, import_transcripts
-from forensics.probes import CATEGORIES, Probe, Suite, bundled_suites, load_suite
-from forensics.specs import load_models_file, redact_spec
-from forensics.store import RunStore, verify_store
+from forensics.backends.replay import read_transcripts
+from forensics.probes import bundled_suites, load_suite
+from forensics.specs import load_models_file
 
 from ..support.fake_openai import FakeOpenAIServer, ServerConfig
 from .conftest import assert_clean_exit_2, check_input_error, clean_exit_2, cli, cli_batch, record
