@@ -46,6 +46,15 @@ def load_labels(path: Path) -> tuple[list[str], dict[str, str | None]]:
     return list(labels["references"]), {m: (v or {}).get("teacher") for m, v in labels["models"].items()}
 
 
+def data_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options every AlpacaEval-format benchmark takes: data, labels, JSON output, run, cache."""
+    ap.add_argument("--data", type=Path, required=True, help="folder of <model>.json AlpacaEval outputs")
+    ap.add_argument("--labels", type=Path, required=True, help="labels YAML (references, teachers)")
+    ap.add_argument("--json", type=Path, default=None, help="also write the results here")
+    ap.add_argument("--run", type=Path, default=None, help="run directory (default: a temporary one)")
+    ap.add_argument("--embed-cache", type=Path, default=None, help="embedding cache (default: RUN/cache)")
+
+
 def import_all(data: Path, models: list[str], run_dir: Path) -> pd.DataFrame:
     """Import each model's file into one run (idempotent) and return the responses frame."""
     for m in models:
@@ -126,13 +135,9 @@ def evaluate(df: pd.DataFrame, teachers: dict[str, str | None], refs: list[str],
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, required=True)
-    ap.add_argument("--labels", type=Path, required=True)
-    ap.add_argument("--json", type=Path, default=None)
+    data_arguments(ap)
     ap.add_argument("--prompts", type=int, default=None, help="random subset of K prompts (default: all)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--run", type=Path, default=None, help="run directory (default: a temporary one)")
-    ap.add_argument("--embed-cache", type=Path, default=None, help="embedding cache (default: RUN/cache)")
     ap.add_argument("--jobs", type=int, default=None, help="processes for the pair assessments (default: all cores)")
     args = ap.parse_args(argv)
     refs, teachers = load_labels(args.labels)

@@ -24,46 +24,46 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from provenance_bench import Embedder, common_subset, evaluate, import_all, load_labels  # noqa: E402
+from provenance_bench import (Embedder, common_subset, data_arguments, evaluate,  # noqa: E402
+                              import_all, load_labels)
 
 
 def fmt(x: float | None, spec: str = ".3f") -> str:
     return "n/a" if x is None or not np.isfinite(x) else format(x, spec)
 
 
+def pooled(shares: list[tuple[float | None, int]]) -> float | None:
+    """Share over all pairs from (share, number of pairs) per seed; None without pairs."""
+    n = sum(count for _, count in shares)
+    return float(sum((share or 0.0) * count for share, count in shares) / n) if n else None
+
+
 def aggregate(k: int, results: list[dict], refs: list[str]) -> dict:
-    """Mean/min over seeds of one K's summaries; false accusations and null counts summed."""
-    def vals(key):
-        return [r[key] for r in results if r[key] is not None]
+    """Mean/min over seeds of one K's summaries; false accusations summed, null shares pooled."""
+    top1 = [r["top1_accuracy"] for r in results if r["top1_accuracy"] is not None]
     aucs = {ref: [r["auc"][ref] for r in results if r["auc"][ref] is not None] for ref in refs}
-    nulls = sum(r["n_null_pairs"] for r in results)
+    kinds = {kind: [r["null_by_kind"][kind] for r in results] for kind in results[0]["null_by_kind"]}
     return {"k": k, "seeds": len(results),
-            "top1_mean": float(np.mean(vals("top1_accuracy"))), "top1_min": float(np.min(vals("top1_accuracy"))),
+            "top1_mean": float(np.mean(top1)), "top1_min": float(np.min(top1)),
             "auc_mean": {ref: (float(np.mean(v)) if v else None) for ref, v in aucs.items()},
             "auc_min": {ref: (float(np.min(v)) if v else None) for ref, v in aucs.items()},
             "false_accusations": int(sum(r["false_accusations"] for r in results)),
-            "n_null_pairs": nulls,
-            "null_p05_share": float(sum(r["null_p05_share"] * r["n_null_pairs"] for r in results) / nulls),
-            "null_p01_share": float(sum(r["null_p01_share"] * r["n_null_pairs"] for r in results) / nulls),
-            "null_by_kind": {kind: {"n": sum(r["null_by_kind"][kind]["n"] for r in results),
-                                    **{a: float(sum(r["null_by_kind"][kind][a] * r["null_by_kind"][kind]["n"]
-                                                    for r in results)
-                                                / max(1, sum(r["null_by_kind"][kind]["n"] for r in results)))
-                                       for a in ("p05", "p01")}}
-                             for kind in results[0]["null_by_kind"]},
+            "n_null_pairs": sum(r["n_null_pairs"] for r in results),
+            "null_p05_share": pooled([(r["null_p05_share"], r["n_null_pairs"]) for r in results]),
+            "null_p01_share": pooled([(r["null_p01_share"], r["n_null_pairs"]) for r in results]),
+            "null_by_kind": {kind: {"n": sum(x["n"] for x in xs),
+                                    "p05": pooled([(x["p05"], x["n"]) for x in xs]),
+                                    "p01": pooled([(x["p01"], x["n"]) for x in xs])}
+                             for kind, xs in kinds.items()},
             "teacher_log10_lr_mean": float(np.mean([v for r in results for v in r["teacher_log10_lr"].values()])),
             "seconds_per_seed": float(np.mean([r["seconds"] for r in results]))}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, required=True)
-    ap.add_argument("--labels", type=Path, required=True)
+    data_arguments(ap)
     ap.add_argument("--k", type=int, nargs="+", default=[25, 50, 100, 200, 400, 0])
     ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--json", type=Path, default=None)
-    ap.add_argument("--run", type=Path, default=None, help="run directory (default: a temporary one)")
-    ap.add_argument("--embed-cache", type=Path, default=None, help="embedding cache (default: RUN/cache)")
     args = ap.parse_args(argv)
     refs, teachers = load_labels(args.labels)
     models = refs + list(teachers)

@@ -28,6 +28,20 @@ def case_path(root: Path, suffix: str) -> Path:
     return root / f"case-{next(_counter):06d}{suffix}"
 
 
+def write_case(root: Path, suffix: str, raw: bytes) -> Path:
+    """A new file under `root` holding `raw`."""
+    path = case_path(root, suffix)
+    path.write_bytes(raw)
+    return path
+
+
+def token_soup(tokens: list[str], *, max_bytes: int, text_size: int, max_parts: int):
+    """Random bytes, or format tokens and short random text run together (UTF-8, lone surrogates kept)."""
+    return st.binary(max_size=max_bytes) | st.lists(
+        st.sampled_from(tokens) | st.text(max_size=text_size), max_size=max_parts
+    ).map(lambda parts: "".join(parts).encode("utf-8", "surrogatepass"))
+
+
 def outcome(fn, path: Path, stats: Counter):
     """fn(path) -> (value, None) or (None, message); anything but InputError propagates (a failure)."""
     try:

@@ -20,7 +20,7 @@ from forensics.specs import load_models_file, redact_spec
 from forensics.store import RunStore
 
 from .conftest import record
-from .fuzzing import FUZZ, MODELS_DOC, SUITE, YAML_TOKENS, case_path, mutated, outcome, yaml_dump
+from .fuzzing import FUZZ, MODELS_DOC, SUITE, YAML_TOKENS, mutated, outcome, token_soup, write_case, yaml_dump
 
 
 # ---------------------------------------------------------------------------------------------
@@ -42,8 +42,7 @@ def test_fuzz_suite_yaml(module_tmp):
     @given(doc=SUITE, data=st.data())
     def check(doc, data):
         doc, raw, changed = data.draw(mutated(doc, yaml_dump))
-        path = case_path(root, ".yaml")
-        path.write_bytes(raw)
+        path = write_case(root, ".yaml", raw)
         suite, _ = outcome(load_suite, path, stats)
         if suite is not None:
             _check_suite_loaded(suite, store)
@@ -67,11 +66,9 @@ def test_fuzz_suite_raw_bytes(module_tmp):
     stats: Counter = Counter()
 
     @FUZZ
-    @given(raw=st.binary(max_size=2000) | st.lists(st.sampled_from(YAML_TOKENS) | st.text(max_size=6), max_size=30)
-           .map(lambda parts: "".join(parts).encode("utf-8", "surrogatepass")))
+    @given(raw=token_soup(YAML_TOKENS, max_bytes=2000, text_size=6, max_parts=30))
     def check(raw):
-        path = case_path(root, ".yaml")
-        path.write_bytes(raw)
+        path = write_case(root, ".yaml", raw)
         suite, _ = outcome(load_suite, path, stats)
         if suite is not None:
             suite.content_hash.encode()
@@ -100,8 +97,7 @@ def test_fuzz_models_file(module_tmp):
     @given(doc=MODELS_DOC, data=st.data())
     def check(doc, data):
         doc, raw, _ = data.draw(mutated(doc, yaml_dump))
-        path = case_path(root, ".yaml")
-        path.write_bytes(raw)
+        path = write_case(root, ".yaml", raw)
         configs, _ = outcome(load_models_file, path, stats)
         if configs is not None:
             _check_models_loaded(configs)
@@ -117,12 +113,10 @@ def test_fuzz_models_file_raw_bytes(module_tmp):
     stats: Counter = Counter()
 
     @FUZZ
-    @given(raw=st.binary(max_size=2000) | st.lists(
-        st.sampled_from(YAML_TOKENS + ["models:", "models:\n  a:\n    spec: ", "openai:m@http://", " {spec: "])
-        | st.text(max_size=6), max_size=30).map(lambda parts: "".join(parts).encode("utf-8", "surrogatepass")))
+    @given(raw=token_soup(YAML_TOKENS + ["models:", "models:\n  a:\n    spec: ", "openai:m@http://", " {spec: "],
+                          max_bytes=2000, text_size=6, max_parts=30))
     def check(raw):
-        path = case_path(root, ".yaml")
-        path.write_bytes(raw)
+        path = write_case(root, ".yaml", raw)
         configs, _ = outcome(load_models_file, path, stats)
         if configs is not None:
             _check_models_loaded(configs)

@@ -17,7 +17,7 @@ from forensics.probes import Probe, Suite
 from forensics.store import RunStore, verify_store
 
 from .conftest import check_input_error, record
-from .fuzzing import FUZZ, case_path, outcome, transcript_files
+from .fuzzing import FUZZ, outcome, token_soup, transcript_files, write_case
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,8 +86,7 @@ def test_fuzz_transcripts(module_tmp, fast_bundled):
     def check(case):
         fmt, raw = case
         stats[f"format {fmt}"] += 1
-        path = case_path(root, fmt)
-        path.write_bytes(raw)
+        path = write_case(root, fmt, raw)
         _check_transcripts(path, root, stats)
 
     check()
@@ -104,12 +103,10 @@ def test_fuzz_transcripts_raw_bytes(module_tmp, fast_bundled):
 
     @FUZZ
     @given(fmt=st.sampled_from([".json", ".jsonl", ".csv"]),
-           raw=st.binary(max_size=1500) | st.lists(st.sampled_from(tokens) | st.text(max_size=5), max_size=40)
-           .map(lambda parts: "".join(parts).encode("utf-8", "surrogatepass")))
+           raw=token_soup(tokens, max_bytes=1500, text_size=5, max_parts=40))
     def check(fmt, raw):
         stats[f"format {fmt}"] += 1
-        path = case_path(root, fmt)
-        path.write_bytes(raw)
+        path = write_case(root, fmt, raw)
         _check_transcripts(path, root, stats)
 
     check()
