@@ -18,7 +18,7 @@ from .backends.base import Backend
 from .backends.callable import CallableBackend
 from .cache import ResponseCache
 from .probes import Suite, resolve_suites, unique_suites
-from .runner import Engine, RunSettings, RunSummary, plan_requests
+from .runner import EndpointDown, Engine, RunSettings, RunSummary, plan_requests
 from .specs import ModelConfig, parse_model_option, redact_spec, redact_urls_in
 from .store import RunStore, verify_store
 
@@ -107,6 +107,10 @@ def run_suite(models: Iterable[ModelArg], *, out: str | Path, suites: Iterable[s
         if not suite_objs or any(not isinstance(s, Suite) for s in (suites or [])) else []
     suite_objs = unique_suites(suite_objs)
     configs, backends = _model_configs(models)
+    if settings.self_check:
+        from .backends.selfcheck import local_models, require_local_backends
+
+        require_local_backends(local_models(c for c in configs if c.name not in _callables(models)))
     store = RunStore(out, create=True)
     try:
         store.lock()
@@ -124,6 +128,9 @@ def run_suite(models: Iterable[ModelArg], *, out: str | Path, suites: Iterable[s
         engine = Engine(store, settings, cache=cache, progress=progress)
         try:
             summary = _run_coro(_execute_and_close(engine, plan, backends))
+        except EndpointDown:
+            store.end_session(engine.summary.as_dict())
+            raise
         finally:
             if cache:
                 cache.close()

@@ -44,6 +44,10 @@ def run(
     api_key_env: Annotated[Optional[str], typer.Option(help="Environment variable holding the API key (default OPENAI_API_KEY).")] = None,
     max_attempts: Annotated[int, typer.Option(min=1, max=50, help="Attempts per cell before a final error.")] = 5,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the response cache shared across runs.")] = False,
+    down_after: Annotated[int, typer.Option(min=1, max=100, help="Stop the run when an endpoint refuses this many "
+                          "connections in a row (resumable).")] = 3,
+    no_self_check: Annotated[bool, typer.Option("--no-self-check", help="Skip the one-token check of each local "
+                             "model in a child process.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Send probe suites to models and store every response (resumable: rerun to continue)."""
@@ -56,7 +60,8 @@ def run(
         configs += load_models_file(models_file)
     settings = RunSettings(samples=samples, temperature=temperature, max_tokens=max_tokens, seed=seed,
                            concurrency=concurrency, max_attempts=max_attempts, use_cache=not no_cache,
-                           system_variants=list(system_variant))
+                           system_variants=list(system_variant), down_after=down_after,
+                           self_check=not no_self_check)
     result = run_suite(configs, out=out_dir, suites=suite or None, settings=settings,
                        progress=not quiet, command=_argv())
     s = result.summary
@@ -260,6 +265,61 @@ def demo(
     from .demo import run_demo
 
     run_demo(out_dir, n_probes=probes, max_tokens=max_tokens, console=out)
+
+
+@app.command()
+def doctor(
+    model: Annotated[list[str], typer.Option("--model", "-m", help="NAME=SPEC of a local model to check too "
+                     "(default: the bundled local models that are installed).")] = [],
+) -> None:
+    """Check that local backends run on this CPU: one token from each local model in a child process.
+
+    Prints the CPU, its instruction-set flags, the thread default, the llama.cpp CPU library and
+    whether it holds AMX instructions. A child that dies from a signal gives one clear error
+    naming the model, the signal and how to rebuild, and exit code 2.
+    """
+    from .backends._cpu import cpu_model, default_threads, relevant_flags, usable_cores
+    from .backends.selfcheck import (BackendCrashError, amx_instruction_count, check_model, crash_message,
+                                     ggml_cpu_libraries, local_models)
+
+    out.print(f"CPU: {_safe(cpu_model())}; usable cores {usable_cores()}, llama.cpp threads {default_threads()}")
+    out.print(f"flags: {' '.join(relevant_flags()) or 'none reported'}")
+    for lib in ggml_cpu_libraries():
+        n = amx_instruction_count(lib)
+        amx = "objdump missing: AMX not checked" if n is None else f"{n} AMX ldtilecfg instructions"
+        out.print(f"llama.cpp CPU library: {_safe(lib.name)} ({amx})")
+    if model:
+        from .specs import parse_model_option
+
+        targets = local_models([parse_model_option(m) for m in model])
+    else:
+        targets = _installed_local_models()
+    if not targets:
+        out.print("no local models to check")
+        return
+    t = Table("model", "backend", "self-check", "seconds", "detail")
+    failed = []
+    for name, kind, path in targets:
+        c = check_model(name, kind, path)
+        t.add_row(_safe(name), kind, "ok" if c.ok else "[red]FAILED[/]", f"{c.seconds:.1f}", _safe(c.detail[:60]))
+        if not c.ok:
+            failed.append(c)
+    out.print(t)
+    if failed:
+        raise BackendCrashError(crash_message(failed[0]))
+
+
+def _installed_local_models() -> list[tuple[str, str, str]]:
+    """The bundled local models whose packages are installed, as (name, kind, path)."""
+    from .localmodels import LOCAL_MODELS, resolve_local_model
+
+    found = []
+    for key in LOCAL_MODELS:
+        try:
+            found.append((key, "llamacpp", str(resolve_local_model(key))))
+        except ForensicsError:
+            continue
+    return found
 
 
 def _argv() -> list[str]:

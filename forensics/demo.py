@@ -16,7 +16,9 @@ from rich.console import Console
 
 from .api import load_run, run_suite
 from .localmodels import gemma_path, qwen_path, smollm2_path
+from .backends.selfcheck import require_local_backends
 from .probes import Suite, bundled_suites
+from .runner import EndpointDown
 from .specs import ModelConfig
 
 ACME_SYSTEM = "You are AcmeChat, a friendly assistant built by Acme Corp. Answer helpfully."
@@ -54,13 +56,19 @@ def run_demo(out_dir: str | Path, *, n_probes: int = 60, max_tokens: int = 96, c
                   f"run directory {out_dir}")
     console.print("locating local models (first time: assembling Qwen and Gemma GGUFs into the user cache)...")
     smol, qwen, gemma = smollm2_path(), qwen_path(), gemma_path()
+    console.print("self-check: one token from each local model in a child process ...")
+    require_local_backends([("SmolLM2-135M", "llamacpp", str(smol)), ("Qwen2.5-Coder-0.5B", "llamacpp", str(qwen)),
+                            ("Gemma3-270M-base", "llamacpp", str(gemma))])
     common = dict(out=out_dir, suites=suites, max_tokens=max_tokens, seed=0, progress=True)
     console.print("starting llama_cpp.server for the suspect 'AcmeChat' on 127.0.0.1 ...")
     with LlamaServer(smol, alias="acmechat", log_path=out_dir.parent / f".{out_dir.name}-server.log"
                      if out_dir.parent.exists() else None) as server:
         acme = ModelConfig(name="AcmeChat", spec=f"openai:acmechat@{server.base_url}", system=ACME_SYSTEM,
                            temperature=0.9, top_p=0.95, concurrency=1)
-        run_suite([acme], **common)
+        try:
+            run_suite([acme], **common)
+        except EndpointDown as e:
+            raise EndpointDown(f"{e} The demo's llama_cpp.server {server.exit_description()}.") from None
     # one llama.cpp process at a time: two on 2 cores slow each other about 4x
     refs = [ModelConfig(name="SmolLM2-135M", spec=f"llamacpp:{smol}"),
             ModelConfig(name="Qwen2.5-Coder-0.5B", spec=f"llamacpp:{qwen}"),

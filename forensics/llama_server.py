@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import signal
 import socket
 import subprocess
 import sys
@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from ._errors import ForensicsError
+from .backends._cpu import LOCAL_COMPUTE, default_threads
 
 
 def free_port() -> int:
@@ -23,15 +24,17 @@ class LlamaServer:
     """`python -m llama_cpp.server` as a child process; a context manager that waits until ready."""
 
     def __init__(self, model_path: str | Path, *, alias: str = "local", n_threads: int | None = None,
-                 n_ctx: int = 2048, log_path: str | Path | None = None, startup_timeout_s: float = 120):
+                 n_ctx: int = 2048, log_path: str | Path | None = None, startup_timeout_s: float = 120,
+                 port: int | None = None):
         self.model_path = Path(model_path)
         self.alias = alias
-        self.n_threads = n_threads or max(1, min(4, os.cpu_count() or 1))
+        self.n_threads = n_threads or default_threads()
         self.n_ctx = n_ctx
-        self.port = free_port()
+        self.port = port or free_port()
         self.log_path = Path(log_path) if log_path else None
         self.startup_timeout_s = startup_timeout_s
         self.proc: subprocess.Popen | None = None
+        self._counted = False
 
     @property
     def base_url(self) -> str:
@@ -46,18 +49,35 @@ class LlamaServer:
         deadline = time.monotonic() + self.startup_timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise ForensicsError(f"llama_cpp.server exited with code {self.proc.returncode} while starting"
+                raise ForensicsError(f"llama_cpp.server {self.exit_description()} while starting"
                                      + (f"; see {self.log_path}" if self.log_path else ""))
             try:
                 with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as r:
                     if r.status == 200:
+                        LOCAL_COMPUTE.acquire()
+                        self._counted = True
                         return self
             except OSError:
                 time.sleep(0.3)
         self.stop()
         raise ForensicsError(f"llama_cpp.server did not answer on {self.base_url} within {self.startup_timeout_s:.0f}s")
 
+    def exit_description(self) -> str:
+        """'exited with code N' or 'died from SIGSEGV' (or 'is running')."""
+        code = self.proc.poll() if self.proc else None
+        if code is None:
+            return "is running"
+        if code < 0:
+            try:
+                return f"died from {signal.Signals(-code).name}"
+            except ValueError:
+                return f"died from signal {-code}"
+        return f"exited with code {code}"
+
     def stop(self) -> None:
+        if getattr(self, "_counted", False):
+            LOCAL_COMPUTE.release()
+            self._counted = False
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:

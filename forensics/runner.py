@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
+from ._errors import ForensicsError
 from .backends.base import Backend, Failure, Params, Request, Response
 from .cache import ResponseCache, cache_key
 from .probes import Suite
@@ -29,6 +30,8 @@ class RunSettings:
     max_wait_s: float = 60.0
     use_cache: bool = True
     system_variants: list[str] = field(default_factory=list)
+    down_after: int = 3  # consecutive refused connections after which an endpoint is down
+    self_check: bool = True  # one token from each local model in a child process first
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -43,9 +46,46 @@ class RunSummary:
     failed: int = 0
     attempts: int = 0
     failures_by_kind: dict[str, int] = field(default_factory=dict)
+    stopped: str | None = None  # why the run stopped early (an endpoint went down)
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+class EndpointDown(ForensicsError):
+    """An endpoint refused every connection: the run stops; rerunning resumes it."""
+
+    exit_code = 4
+
+
+class _EndpointHealth:
+    """Counts consecutive refused connections to one endpoint; any other outcome resets the count."""
+
+    def __init__(self, label: str, limit: int):
+        self.label, self.limit = label, max(1, limit)
+        self.refused = 0
+        self.last: str = ""
+
+    def observe(self, result: Response | Failure) -> None:
+        if isinstance(result, Failure) and result.kind == "unreachable":
+            self.refused += 1
+            self.last = result.message
+        else:
+            self.refused = 0
+
+    @property
+    def down(self) -> bool:
+        return self.refused >= self.limit
+
+    def error(self, model: str) -> EndpointDown:
+        return EndpointDown(f"endpoint {self.label} (model {model!r}) is down: {self.refused} consecutive "
+                            f"connections refused ({self.last}). Completed responses are kept; start the "
+                            f"server and run the same command again to resume.")
+
+
+def endpoint_label(backend: Backend, model: str) -> str:
+    desc = backend.describe()
+    return str(desc.get("base_url") or desc.get("path") or model)
 
 
 def model_params(cfg: ModelConfig, s: RunSettings) -> Params:
@@ -100,7 +140,8 @@ class Engine:
         self.progress = progress
         self.summary = RunSummary()
 
-    async def _attempts(self, backend: Backend, req: Request) -> tuple[Response | Failure, int]:
+    async def _attempts(self, backend: Backend, req: Request,
+                        health: _EndpointHealth) -> tuple[Response | Failure, int]:
         n = 0
         last: Failure | None = None
         retrying = AsyncRetrying(stop=stop_after_attempt(self.settings.max_attempts),
@@ -109,10 +150,15 @@ class Engine:
         try:
             async for attempt in retrying:
                 with attempt:
+                    if health.down:
+                        raise health.error(req.model)
                     n += 1
                     result = (await backend.generate([req]))[0]
                     self.store.record_attempt(req, n, result)
                     self.summary.attempts += 1
+                    health.observe(result)
+                    if health.down:
+                        raise health.error(req.model)
                     if isinstance(result, Failure):
                         last = result
                         if result.retryable:
@@ -123,7 +169,7 @@ class Engine:
         assert last is not None
         return last, n
 
-    async def _cell(self, backend: Backend, req: Request, ident: dict) -> None:
+    async def _cell(self, backend: Backend, req: Request, ident: dict, health: _EndpointHealth) -> None:
         key = cache_key(ident, req) if self.cache else None
         if self.cache and key:
             hit = self.cache.get(key)
@@ -132,7 +178,7 @@ class Engine:
                     self.summary.completed += 1
                     self.summary.from_cache += 1
                 return
-        result, n_attempts = await self._attempts(backend, req)
+        result, n_attempts = await self._attempts(backend, req, health)
         if isinstance(result, Response):
             if self.store.add_response(req, result):
                 self.summary.completed += 1
@@ -150,6 +196,7 @@ class Engine:
         for r in reqs:
             queue.put_nowait(r)
         ident = backend.cache_identity()
+        health = _EndpointHealth(endpoint_label(backend, reqs[0].model), self.settings.down_after)
 
         async def worker() -> None:
             while True:
@@ -157,10 +204,19 @@ class Engine:
                     req = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                await self._cell(backend, req, ident)
+                await self._cell(backend, req, ident, health)
                 advance()
 
-        await asyncio.gather(*(worker() for _ in range(max(1, min(limit, len(reqs))))))
+        tasks = [asyncio.ensure_future(worker()) for _ in range(max(1, min(limit, len(reqs))))]
+        try:
+            done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        finally:  # the first failure (or a cancel) stops every worker: no request left in flight
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for t in done:
+            if not t.cancelled() and t.exception() is not None:
+                raise t.exception()
 
     async def execute(self, plan: list[Request], backends: dict[str, Backend]) -> RunSummary:
         done = self.store.completed_cells()
@@ -178,6 +234,9 @@ class Engine:
                 advance.describe(model)
                 try:
                     await self._run_model(backend, reqs, limit, advance)
+                except EndpointDown as e:
+                    self.summary.stopped = str(e)
+                    raise
                 finally:
                     if backend.capabilities.in_process:
                         await backend.aclose()

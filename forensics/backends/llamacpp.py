@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 from pathlib import Path
 
 from .._errors import InputError
+from ._cpu import LOCAL_COMPUTE, default_threads
 from .base import Capabilities, Failure, Request, Response, Result
 
 PLAIN_STOP = ["\nUser:", "\n\nUser:", "\nQuestion:"]
@@ -36,10 +36,6 @@ def _silence_llama_log() -> None:
 
         _QUIET_LOG = llama_cpp.llama_log_callback(lambda level, text, user_data: None)
         llama_cpp.llama_log_set(_QUIET_LOG, ctypes.c_void_p(0))
-
-
-def default_threads() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
 
 
 class LlamaCppBackend:
@@ -77,6 +73,7 @@ class LlamaCppBackend:
             _silence_llama_log()
             self._llm = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads,
                               chat_format=self.chat_format, verbose=False)
+            LOCAL_COMPUTE.acquire()
             meta = getattr(self._llm, "metadata", {}) or {}
             self._has_template = bool(self.chat_format) or "tokenizer.chat_template" in meta
         return self._llm
@@ -115,3 +112,4 @@ class LlamaCppBackend:
             if close:
                 close()
             self._llm = None
+            LOCAL_COMPUTE.release()

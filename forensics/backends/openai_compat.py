@@ -39,6 +39,16 @@ def _retry_after(headers) -> float | None:
             return None
 
 
+def _reason(exc: BaseException) -> str:
+    """The innermost OS reason of a connect error ('Connection refused'), never a URL or header."""
+    inner: BaseException | None = exc
+    while inner is not None:
+        if isinstance(inner, OSError) and inner.errno:
+            return os.strerror(inner.errno)
+        inner = inner.__cause__ or inner.__context__
+    return str(exc)[:100] or type(exc).__name__
+
+
 def failure_from_exception(exc: BaseException) -> Failure:
     """Classify an SDK exception; the message never includes request headers (no key)."""
     import openai
@@ -46,7 +56,11 @@ def failure_from_exception(exc: BaseException) -> Failure:
     if isinstance(exc, openai.APITimeoutError):
         return Failure("timeout", "request timed out", True)
     if isinstance(exc, openai.APIConnectionError):
-        return Failure("connection", f"connection error: {type(exc.__cause__ or exc).__name__}", True)
+        cause = exc.__cause__ or exc
+        # httpx's (or httpx2's) ConnectError: refused, no route, unknown host; nobody answers
+        if any(k.__name__ == "ConnectError" for k in type(cause).__mro__):
+            return Failure("unreachable", f"cannot connect: {_reason(cause)}", True)
+        return Failure("connection", f"connection error: {type(cause).__name__}", True)
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         ra = _retry_after(exc.response.headers if exc.response is not None else None)

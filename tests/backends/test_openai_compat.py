@@ -75,3 +75,14 @@ def test_spec_parsing_and_redaction():
     assert split_openai_target("org/model@http://u:p@h:8/v1?key=s") == ("org/model", "http://u:p@h:8/v1?key=s")
     assert split_openai_target("gpt-4o") == ("gpt-4o", None)
     assert redact_spec("openai:m@https://user:pw@host:8443/v1?api_key=s") == "openai:m@https://host:8443/v1"
+
+
+def test_nobody_listening_is_unreachable_not_a_transient_reset():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    [r] = generate(OpenAIBackend("m", f"http://127.0.0.1:{port}/v1", timeout_s=2), [req()])
+    assert isinstance(r, Failure) and r.kind == "unreachable" and r.retryable
+    assert r.message == "cannot connect: Connection refused"
