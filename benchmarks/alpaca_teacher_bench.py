@@ -24,7 +24,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from forensics.embeddings import Embedder  # noqa: E402
+from forensics.evidence import Embedder  # noqa: E402
 from forensics.evidence import rank_references  # noqa: E402
 
 REFERENCES = ["text_davinci_003", "gpt-3.5-turbo-0301", "gpt4_0314"]

@@ -68,8 +68,8 @@ def measure(path: Path, threads: int, tokens: int, rounds: int, site: str | None
 
 
 def main() -> None:
-    from forensics.backends._cpu import cpu_model, relevant_flags
-    from forensics.localmodels import resolve_local_model
+    from forensics.backends import cpu_model, relevant_flags
+    from forensics.backends import resolve_local_model
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--site", help="directory holding another llama_cpp build (an unpacked wheel)")

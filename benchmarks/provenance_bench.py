@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import forensics  # noqa: E402
-from forensics.embeddings import Embedder  # noqa: E402
-from forensics._parallel import analyze_pairs, default_jobs  # noqa: E402
+from forensics.evidence import Embedder  # noqa: E402
+from forensics.evidence import analyze_pairs, default_jobs  # noqa: E402
 
 MODERATELY_STRONG = 4
 

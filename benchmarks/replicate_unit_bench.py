@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from provenance_bench import Embedder, common_subset, import_all, load_labels  # noqa: E402
 
-from forensics.analysis.similarity import similarity_analyses  # noqa: E402
+from forensics.analysis import similarity_analyses  # noqa: E402
 
 _P = re.compile(r"across probes ([0-9.e-]+), controls-as-suspects Student-t prediction ([0-9.e-]+)")
 

@@ -70,7 +70,7 @@ def _phase(phase: str, data: Path, labels: Path) -> dict:
 
 
 def analysis(args: argparse.Namespace) -> list[dict]:
-    from forensics._parallel import default_jobs
+    from forensics.evidence import default_jobs
 
     out = []
     for phase in ("floor", "full"):
@@ -129,11 +129,11 @@ def _engine_once(base_url: str, model: str, suite, max_tokens: int, concurrency:
 
 
 def engine(args: argparse.Namespace) -> list[dict]:
-    from forensics.llama_server import LlamaServer
-    from forensics.localmodels import smollm2_path
+    from forensics.backends import LlamaServer
+    from forensics.backends import smollm2_path
     from forensics.probes import Suite, resolve_suites
-    from forensics.runner import RunSettings, plan_requests
-    from forensics.specs import ModelConfig
+    from forensics.collect import RunSettings, plan_requests
+    from forensics.backends import ModelConfig
 
     os.environ.setdefault("OPENAI_API_KEY", "sk-local")
     base = resolve_suites(["style"])[0]

@@ -6,20 +6,31 @@ Notebook API::
     run = forensics.run_suite(["s=openai:my-model@http://127.0.0.1:8000/v1"], out="runs/x")
     run = forensics.load_run("runs/x")
     run.responses            # pandas DataFrame, one row per stored response
+    ev = forensics.analyze(run, suspect="s", reference="r")
+    forensics.write_report("runs/x")
+
+The stages are packages of their own (probes, backends, collect, store, analysis, evidence,
+report, cli); this module re-exports what notebooks and the report's reproduce snippet use.
 """
 
-from ._errors import ForensicsError, InputError, IntegrityError, RunDirError
-from ._version import __version__
-from .api import Run, export_run, load_run, run_suite, verify_run
-from .backends.base import Capabilities, Failure, Params, Request, Response
-from .importing import import_transcripts
-from .probes import Probe, Suite, bundled_suites, load_suite
-from .runner import RunSettings, RunSummary
-from .specs import ModelConfig
+from forensics._version import __version__
+from forensics.backends import (
+    Capabilities,
+    Failure,
+    ModelConfig,
+    Params,
+    Request,
+    Response,
+)
+from forensics.collect import RunSettings, RunSummary, import_transcripts, run_suite
+from forensics.core import ForensicsError, InputError, IntegrityError, RunDirError
+from forensics.probes import Probe, Suite, bundled_suites, load_suite
+from forensics.store import Run, export_run, load_run, verify_run
 
 __all__ = [
     "Capabilities",
     "Evidence",
+    "Exhibit",
     "Failure",
     "ForensicsError",
     "InputError",
@@ -27,6 +38,7 @@ __all__ = [
     "ModelConfig",
     "Params",
     "Probe",
+    "Reason",
     "Request",
     "Response",
     "Run",
@@ -38,6 +50,7 @@ __all__ = [
     "__version__",
     "analyze",
     "analyze_pairs",
+    "analyze_responses",
     "bundled_suites",
     "export_run",
     "import_transcripts",
@@ -47,17 +60,20 @@ __all__ = [
     "run_suite",
     "stored_evidence",
     "verify_run",
+    "write_report",
 ]
 
-_LAZY = {"analyze": "._analyze", "analyze_pairs": "._parallel", "rank": "._analyze", "stored_evidence": "._analyze",
-         "Evidence": ".evidence", "Verdict": ".evidence"}
+# Analysis and report names load on first use, so the CLI's run/import/verify start fast.
+_LAZY = {"analyze": "forensics.evidence", "analyze_pairs": "forensics.evidence",
+         "analyze_responses": "forensics.evidence", "rank": "forensics.evidence",
+         "stored_evidence": "forensics.evidence", "Evidence": "forensics.evidence",
+         "Verdict": "forensics.evidence", "Reason": "forensics.evidence", "Exhibit": "forensics.analysis",
+         "write_report": "forensics.report"}
 
 
 def __getattr__(name: str):
-    """Analysis names load on first use, so the CLI's run/import/verify start fast."""
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'forensics' has no attribute {name!r}")
-

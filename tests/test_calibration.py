@@ -13,15 +13,15 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from forensics.embeddings import hashing_embed
+from forensics.analysis import attribution_analysis, similarity_analyses, stylometry_analyses
+from forensics.evidence import hashing_embed
 from forensics.evidence import analyze_responses
 from tests.synthetic import make_responses
 
 N_NULL = 32
 N_DISTILLED = 4
-REGISTRY = [("similarity", "forensics.analysis.similarity:similarity_analyses"),
-            ("stylometry", "forensics.analysis.stylometry:stylometry_analyses"),
-            ("attribution", "forensics.analysis.attribution:attribution_analysis")]
+ANALYSES = [("similarity", similarity_analyses), ("stylometry", stylometry_analyses),
+            ("attribution", attribution_analysis)]
 
 
 def _case(args: tuple[int, float]) -> dict:
@@ -29,7 +29,7 @@ def _case(args: tuple[int, float]) -> dict:
     seed, distilled = args
     df, s, r, controls = make_responses(seed, n_controls=5, n_probes=36, distilled=distilled)
     ev = analyze_responses(df, s, r, controls, embed=hashing_embed, seed=seed, n_perm=500,
-                           n_boot=250, registry=REGISTRY)
+                           n_boot=250, analyses=ANALYSES)
     used = ev.summary[ev.summary["applicable"].astype(bool)]
     return {"seed": seed, "level": ev.verdict.level, "log10_lr": ev.verdict.log10_lr,
             "inconclusive": ev.verdict.inconclusive, "p": used["p_value"].to_numpy(float),

@@ -8,8 +8,8 @@ import time
 import pytest
 
 import forensics
-from forensics.backends.base import Failure
-from forensics.runner import EndpointDown
+from forensics.backends import Failure
+from forensics.collect import EndpointDown
 from forensics.store import RunStore
 
 REFUSED = Failure("unreachable", "cannot connect: Connection refused", True)

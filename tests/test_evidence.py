@@ -9,19 +9,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forensics._likelihood import LRModel, verbal_scale, wording
-from forensics._parallel import analyze_pairs
-from forensics.analysis._result import AnalysisResult
-from forensics.analysis._stats import holm
-from forensics.embeddings import hashing_embed
+from forensics.evidence import LRModel, verbal_scale, wording
+from forensics.evidence import analyze_pairs
+from forensics.analysis import (AnalysisResult, Exhibit, attribution_analysis, similarity_analyses,
+                                stylometry_analyses)
+from forensics.analysis import holm
+from forensics.evidence import hashing_embed
 from forensics.evidence import (CANNOT_SEPARATE, Evidence, analyze_responses, assess,
                                 rank_references)
 from tests.synthetic import make_responses
 
 FAST = {"n_perm": 200, "n_boot": 100, "embed": hashing_embed}
-MY_REGISTRY = [("similarity", "forensics.analysis.similarity:similarity_analyses"),
-               ("stylometry", "forensics.analysis.stylometry:stylometry_analyses"),
-               ("attribution", "forensics.analysis.attribution:attribution_analysis")]
+MY_ANALYSES = [("similarity", similarity_analyses), ("stylometry", stylometry_analyses),
+               ("attribution", attribution_analysis)]
 
 
 @pytest.mark.parametrize("lr,level,label", [
@@ -63,8 +63,8 @@ def test_assess_strong_suspect_supports_h1_and_holm_is_applied():
     assert used["p_holm"].to_numpy() == pytest.approx(holm([0.01, 0.02, 0.04, 0.03]))
     assert ev.summary["log10_lr_contribution"].sum() == pytest.approx(v.log10_lr)
     assert ev.summary.loc[ev.summary["analysis"] == "identity", "applicable"].item() is False
-    assert all(any(c in r for r in v.reasons) for c in CANNOT_SEPARATE)
-    assert any(r.startswith("Assumption") for r in v.reasons)
+    assert all(any(c in r for r in v.reasons_of("cannot_separate")) for c in CANNOT_SEPARATE)
+    assert all(r.startswith("Assumption") for r in v.reasons_of("assumption")) and v.reasons_of("assumption")
     assert set(v.propositions) == {"H1", "H2"}
 
 
@@ -110,7 +110,7 @@ def test_uninformative_analysis_is_skipped():
 @pytest.fixture(scope="module")
 def synthetic_evidence() -> Evidence:
     df, s, r, controls = make_responses(11, n_probes=30, distilled=0.6)
-    return analyze_responses(df, s, r, controls, registry=MY_REGISTRY, **FAST)
+    return analyze_responses(df, s, r, controls, analyses=MY_ANALYSES, **FAST)
 
 
 def test_json_round_trip(synthetic_evidence):
@@ -121,11 +121,12 @@ def test_json_round_trip(synthetic_evidence):
     pd.testing.assert_frame_equal(back.summary, ev.summary)
     assert set(back.tables) == set(ev.tables)
     pd.testing.assert_frame_equal(back.tables["null"], ev.tables["null"])
-    assert back.exhibits == json.loads(json.dumps(ev.exhibits))
+    assert back.exhibits == ev.exhibits and all(isinstance(e, Exhibit) for e in back.exhibits)
+    assert {r.kind for r in back.verdict.reasons} >= {"combination", "robustness", "assumption"}
     assert back.settings["suspect"] == s
 
 
-def test_registry_skips_missing_and_filters_options():
+def test_analyses_get_only_the_options_they_declare():
     calls = []
 
     def fake(df, suspect, reference, controls, *, seed=0):
@@ -133,12 +134,11 @@ def test_registry_skips_missing_and_filters_options():
         return _result("custom.fake", 1.0, {c: 0.0 + 0.1 * i for i, c in enumerate(controls)})
 
     df, s, r, controls = make_responses(3, n_probes=30)
-    ev = analyze_responses(df, s, r, controls, registry=[("custom", fake),
-                                                         ("errors", "no.such.module:fn")],
-                           seed=9, **FAST)
+    ev = analyze_responses(df, s, r, controls, analyses=[("custom", fake)], seed=9, **FAST)
     assert calls == [9]
-    assert ev.settings["analyses_unavailable"] == ["no.such.module:fn"]
+    assert ev.settings["analyses_run"] == [fake.__qualname__]
     assert list(ev.summary["analysis"]) == ["custom.fake"]
+    assert ev.summary.set_index("analysis").loc["custom.fake", "family"] == "custom"
 
 
 def test_analyze_and_rank_references_on_synthetic_models():
@@ -146,7 +146,7 @@ def test_analyze_and_rank_references_on_synthetic_models():
     other = make_responses(22, n_probes=40)[0]
     other = other[other["model"] == "R"].assign(model="R2", probe_id=lambda d: d["probe_id"])
     df = pd.concat([df, other], ignore_index=True)
-    ranked = rank_references(df, s, [r, "R2"], controls, registry=MY_REGISTRY, **FAST)
+    ranked = rank_references(df, s, [r, "R2"], controls, analyses=MY_ANALYSES, **FAST)
     assert list(ranked["reference"]) == [r, "R2"]
     top = ranked.iloc[0]
     assert top["log10_lr"] >= 1 and not top["inconclusive"]
@@ -194,7 +194,7 @@ def test_analyze_rejects_bad_roles():
 
 
 def test_plots_return_figures(synthetic_evidence):
-    from forensics.plots import plot_lr_contributions, plot_null_distributions, plot_probe_scatter
+    from forensics.report import plot_lr_contributions, plot_null_distributions, plot_probe_scatter
 
     ev = synthetic_evidence
     for fig in (plot_null_distributions(ev), plot_lr_contributions(ev),
@@ -204,7 +204,7 @@ def test_plots_return_figures(synthetic_evidence):
 
 def test_bit_for_bit_reproducible(synthetic_evidence):
     df, s, r, controls = make_responses(11, n_probes=30, distilled=0.6)
-    again = analyze_responses(df, s, r, controls, registry=MY_REGISTRY, **FAST)
+    again = analyze_responses(df, s, r, controls, analyses=MY_ANALYSES, **FAST)
     pd.testing.assert_frame_equal(again.summary, synthetic_evidence.summary, check_exact=True)
     assert again.verdict == synthetic_evidence.verdict
     for name, table in synthetic_evidence.tables.items():

@@ -5,7 +5,7 @@ import sys
 import pandas as pd
 
 import forensics
-from forensics.importing import adhoc_probe_id
+from forensics.collect import adhoc_probe_id
 from forensics.probes import bundled_suites
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from forensics._errors import InputError
+from forensics.core import InputError
 from forensics.probes import bundled_suites, load_suite, resolve_suites, suite_json_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +33,7 @@ def test_bundled_suites_meet_the_brief():
 
 
 def test_schema_file_is_current():
-    on_disk = json.loads((ROOT / "probes" / "schema.json").read_text())
+    on_disk = json.loads((ROOT / "forensics" / "probes" / "suites" / "schema.json").read_text())
     assert on_disk == json.loads(json.dumps(suite_json_schema()))
 
 

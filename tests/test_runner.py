@@ -1,8 +1,8 @@
 import pytest
 
 import forensics
-from forensics.runner import RunSettings, plan_requests
-from forensics.specs import ModelConfig
+from forensics.collect import RunSettings, plan_requests
+from forensics.backends import ModelConfig
 from forensics.store import RunStore
 
 from .support.fake_openai import FakeOpenAIServer, ServerConfig

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from forensics.probes import ExactAnswer, NumericAnswer, OneOfAnswer, RegexAnswer
-from forensics.scoring import extract_answer, score_frame, score_response
+from forensics.probes import extract_answer, score_frame, score_response
 
 NUM = {"type": "numeric", "value": 391.0, "tolerance": 0.0}
 

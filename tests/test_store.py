@@ -2,9 +2,10 @@ import sqlite3
 
 import pytest
 
-from forensics._errors import RunDirError
-from forensics.backends.base import Params, Request, Response
-from forensics.store import RunStore, clean_text, verify_store
+from forensics.core import RunDirError
+from forensics.backends import Params, Request, Response
+from forensics.core import storable
+from forensics.store import RunStore, verify_store
 
 
 def req(pid="p1", model="m", sample=0):
@@ -94,7 +95,7 @@ def test_hostile_text_round_trips(store):
     assert store.add_response(req("h"), Response(text=text))
     got = store.conn.execute("SELECT text FROM responses WHERE probe_id='h'").fetchone()[0]
     assert got == text
-    assert clean_text("bad \udcff surrogate") == "bad \ufffd surrogate"
+    assert storable("bad \udcff surrogate") == "bad \ufffd surrogate"
     assert verify_store(store) == []
 
 

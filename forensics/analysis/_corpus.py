@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from forensics.core import for_analysis
+
 from ._result import RESPONSE_COLUMNS
 
-MAX_TEXT_CHARS = 20_000  # hostile texts are cut here before any analysis
 EXHIBIT_CHARS = 2_000
 TEXT_CATEGORIES_EXCLUDED = ("identity",)  # self-identification belongs to identity.py
-_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -33,20 +32,13 @@ def one_blas_thread(fn: Callable) -> Callable:
     return wrapper
 
 
-def clean_text(text: object, max_chars: int = MAX_TEXT_CHARS) -> str:
-    """A response as a bounded str: non-strings become '', control characters become spaces."""
-    if not isinstance(text, str):
-        return ""
-    return _CTRL.sub(" ", text[:max_chars])
-
-
-def truncate(text: str, n: int = EXHIBIT_CHARS) -> str:
+def _truncate(text: str, n: int = EXHIBIT_CHARS) -> str:
     """Text cut to n characters, marked when cut."""
     return text if len(text) <= n else text[:n] + " […]"
 
 
 @dataclass
-class Corpus:
+class _Corpus:
     """Cleaned responses: one row per (model, probe_id, sample) with a bounded `text`."""
 
     frame: pd.DataFrame
@@ -92,7 +84,7 @@ class Corpus:
     def prompt(self, probe_id: str) -> str:
         """The probe's prompt (first row found), cleaned."""
         hit = self.frame.loc[self.frame["probe_id"] == probe_id, "prompt"]
-        return clean_text(hit.iloc[0]) if len(hit) else ""
+        return for_analysis(hit.iloc[0]) if len(hit) else ""
 
     def embeddings(self, embed: Embed) -> np.ndarray:
         """Embedding of every row of `frame` (computed once per corpus and embed function)."""
@@ -108,7 +100,7 @@ class Corpus:
 
 
 def prepare_corpus(df: pd.DataFrame, cache: dict | None = None,
-                   exclude_categories: Sequence[str] = TEXT_CATEGORIES_EXCLUDED) -> Corpus:
+                   exclude_categories: Sequence[str] = TEXT_CATEGORIES_EXCLUDED) -> _Corpus:
     """Validate and clean a responses frame; reuse the Corpus from `cache` when the data match."""
     missing = [c for c in ("model", "probe_id", "text") if c not in df.columns]
     if missing:
@@ -120,7 +112,7 @@ def prepare_corpus(df: pd.DataFrame, cache: dict | None = None,
                    if "sample" in df.columns else np.zeros(len(df), dtype=int)),
         "category": df["category"].astype(str).to_numpy() if "category" in df.columns else "adhoc",
         "prompt": df["prompt"].to_numpy() if "prompt" in df.columns else "",
-        "text": [clean_text(t) for t in df["text"]],
+        "text": [for_analysis(t) for t in df["text"]],
     })
     if len(exclude_categories):
         frame = frame[~frame["category"].isin(list(exclude_categories))]
@@ -136,7 +128,7 @@ def prepare_corpus(df: pd.DataFrame, cache: dict | None = None,
         hit = cache.get(("corpus", fp))
         if hit is not None:
             return hit
-    corpus = Corpus(frame, fp)
+    corpus = _Corpus(frame, fp)
     if cache is not None:
         cache[("corpus", fp)] = corpus
     return corpus

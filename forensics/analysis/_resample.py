@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ._stats import percentile_ci  # noqa: F401 - re-exported for errors/identity
+from ._stats import _percentile_ci  # noqa: F401 - re-exported for errors/identity
 
 _CHUNK = 256  # bootstrap replicates drawn per batch; fixed so results depend only on the seed
 
 
-def bootstrap_counts(n: int, n_boot: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+def _bootstrap_counts(n: int, n_boot: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
     """Yield (b, n) matrices of how often each of n items is drawn, b <= 256 replicates a batch."""
     done = 0
     while done < n_boot:
@@ -22,17 +22,17 @@ def bootstrap_counts(n: int, n_boot: int, rng: np.random.Generator) -> Iterator[
         done += b
 
 
-def bootstrap_means(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+def _bootstrap_means(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     """Means of each row of `values` (q x n) over n_boot resamples of its n columns: (n_boot, q)."""
     v = np.atleast_2d(np.asarray(values, dtype=float))
     n = v.shape[1]
     if n == 0 or n_boot <= 0:
         return np.full((max(n_boot, 0), v.shape[0]), np.nan)
-    out = [counts @ v.T / n for counts in bootstrap_counts(n, n_boot, rng)]
+    out = [counts @ v.T / n for counts in _bootstrap_counts(n, n_boot, rng)]
     return np.vstack(out)
 
 
-def shifted_bootstrap_p(boot: np.ndarray, observed: float) -> float:
+def _shifted_bootstrap_p(boot: np.ndarray, observed: float) -> float:
     """One-sided p for H0: theta <= 0, from the bootstrap of T - theta (Hall & Wilson 1991)."""
     b = np.asarray(boot, dtype=float)
     b = b[np.isfinite(b)]
@@ -42,7 +42,7 @@ def shifted_bootstrap_p(boot: np.ndarray, observed: float) -> float:
     return float(min(1.0, (1 + exceed) / (b.size + 1)))
 
 
-def poisson_binomial_sf(probs: np.ndarray, k: int) -> float:
+def _poisson_binomial_sf(probs: np.ndarray, k: int) -> float:
     """P(X >= k) for X a sum of independent Bernoulli(p_i): exact, by dynamic programming."""
     p = np.clip(np.asarray(probs, dtype=float), 0.0, 1.0)
     if k <= 0:
@@ -58,7 +58,7 @@ def poisson_binomial_sf(probs: np.ndarray, k: int) -> float:
     return float(min(1.0, max(0.0, pmf[k:].sum())))
 
 
-def label_permutation_p(values: np.ndarray, n_perm: int, rng: np.random.Generator) -> float:
+def _label_permutation_p(values: np.ndarray, n_perm: int, rng: np.random.Generator) -> float:
     """One-sided paired p that column 0 of `values` (items x groups) beats the other columns' mean."""
     # Within each item (row) column 0's label moves uniformly among the k+1 columns;
     # statistic = sum over items of (col 0 - mean of the others).

@@ -1,4 +1,4 @@
-"""The one shape every analysis returns, so `forensics.evidence` can combine them."""
+"""The one shape every analysis returns (so the evidence can combine them), and typed exhibits."""
 
 from __future__ import annotations
 
@@ -20,6 +20,33 @@ RESPONSE_COLUMNS = (
 )
 
 
+EXHIBIT_KINDS = ("shared_text", "shared_wrong_answer", "shared_failure", "identity_claim", "verbal_tic")
+
+
+@dataclass(frozen=True)
+class Exhibit:
+    """One piece of evidence a reader can look at: its kind (one of EXHIBIT_KINDS) and its fields.
+
+    shared_text: a probe where S's answer is much closer to R's than to any control's (`texts`);
+    shared_wrong_answer: S and R give the same wrong answer; shared_failure: S and R wrong where
+    every control is right; identity_claim: a quoted self-identification; verbal_tic: one of R's
+    set phrases with each model's rate of use.
+    """
+
+    kind: str
+    fields: dict
+
+    def __post_init__(self) -> None:
+        if self.kind not in EXHIBIT_KINDS:
+            raise ValueError(f"unknown exhibit kind {self.kind!r}")
+
+    def __getitem__(self, key: str):
+        return self.fields[key]
+
+    def get(self, key: str, default=None):
+        return self.fields.get(key, default)
+
+
 @dataclass
 class AnalysisResult:
     """A single analysis of suspect S against reference R, judged against controls C1..Ck.
@@ -39,7 +66,7 @@ class AnalysisResult:
     n: int  # number of probes (or items) the statistic rests on
     control_statistics: dict[str, float] = field(default_factory=dict)
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
-    exhibits: list[dict] = field(default_factory=list)
+    exhibits: list[Exhibit] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     applicable: bool = True  # False when the data cannot support this analysis (reason in notes)
 

@@ -18,7 +18,7 @@ _CHUNK = 512  # replicates drawn per batch: results depend only on the seed, mem
 # Resampling tests across probes
 
 
-def sign_flip_test(d: Sequence[float], n_perm: int = 2000, seed: int = 0) -> float:
+def _sign_flip_test(d: Sequence[float], n_perm: int = 2000, seed: int = 0) -> float:
     """One-sided paired permutation p for mean(d) > 0 (H0: each d_i symmetric about 0)."""
     x = np.asarray(d, dtype=float)
     x = x[np.isfinite(x)]
@@ -36,7 +36,7 @@ def sign_flip_test(d: Sequence[float], n_perm: int = 2000, seed: int = 0) -> flo
     return float((1 + exceed) / (n_perm + 1))
 
 
-def bootstrap_replicates(values: np.ndarray, n_boot: int = 1000, seed: int = 0,
+def _bootstrap_replicates(values: np.ndarray, n_boot: int = 1000, seed: int = 0,
                          stat: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
     """Bootstrap over rows (probes) of `values` (n,) or (n, q): `stat` of each resample, default mean."""
     v = np.asarray(values, dtype=float)
@@ -59,7 +59,7 @@ def bootstrap_replicates(values: np.ndarray, n_boot: int = 1000, seed: int = 0,
     return np.asarray(np.concatenate(out) if stat is None else out, dtype=float)
 
 
-def percentile_ci(replicates: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+def _percentile_ci(replicates: np.ndarray, level: float = 0.95) -> tuple[float, float]:
     """Percentile interval of bootstrap replicates (NaN, NaN when none is finite)."""
     r = np.asarray(replicates, dtype=float)
     r = r[np.isfinite(r)]
@@ -69,12 +69,12 @@ def percentile_ci(replicates: np.ndarray, level: float = 0.95) -> tuple[float, f
     return float(np.quantile(r, a)), float(np.quantile(r, 1.0 - a))
 
 
-def bootstrap_ci(values: Sequence[float], n_boot: int = 1000, level: float = 0.95,
+def _bootstrap_ci(values: Sequence[float], n_boot: int = 1000, level: float = 0.95,
                  seed: int = 0) -> tuple[float, float]:
     """Percentile bootstrap CI of the mean of `values` (resampling probes)."""
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
-    return percentile_ci(bootstrap_replicates(x, n_boot, seed), level)
+    return _percentile_ci(_bootstrap_replicates(x, n_boot, seed), level)
 
 
 def holm(pvalues: Sequence[float]) -> np.ndarray:
@@ -95,7 +95,7 @@ def holm(pvalues: Sequence[float]) -> np.ndarray:
 # Maximum mean discrepancy (RBF kernel, median heuristic), as in Gao et al. 2025
 
 
-def median_heuristic(z: np.ndarray, max_points: int = 2000, seed: int = 0) -> float:
+def _median_heuristic(z: np.ndarray, max_points: int = 2000, seed: int = 0) -> float:
     """Median pairwise Euclidean distance of the rows of z (subsampled), 1.0 if degenerate."""
     z = np.asarray(z, dtype=float)
     if z.shape[0] > max_points:
@@ -107,7 +107,7 @@ def median_heuristic(z: np.ndarray, max_points: int = 2000, seed: int = 0) -> fl
     return med if med > 1e-12 else 1.0
 
 
-def rbf_kernel(x: np.ndarray, y: np.ndarray, bandwidth: float) -> np.ndarray:
+def _rbf_kernel(x: np.ndarray, y: np.ndarray, bandwidth: float) -> np.ndarray:
     """exp(-|x - y|^2 / (2 bandwidth^2)) for all row pairs."""
     sx, sy = np.sum(x * x, axis=1), np.sum(y * y, axis=1)
     d2 = np.maximum(sx[:, None] + sy[None, :] - 2.0 * x @ y.T, 0.0)
@@ -125,29 +125,29 @@ def _mmd2_from_kernel(k: np.ndarray, nx: int) -> float:
     return float(sxx + syy - 2.0 * kxy.mean())
 
 
-def mmd2(x: np.ndarray, y: np.ndarray, bandwidth: float | None = None) -> float:
+def _mmd2(x: np.ndarray, y: np.ndarray, bandwidth: float | None = None) -> float:
     """Unbiased MMD^2 between samples x and y (rows), RBF kernel, median-heuristic bandwidth."""
     z = np.vstack([x, y]).astype(float)
-    bw = median_heuristic(z) if bandwidth is None else bandwidth
-    return _mmd2_from_kernel(rbf_kernel(z, z, bw), len(x))
+    bw = _median_heuristic(z) if bandwidth is None else bandwidth
+    return _mmd2_from_kernel(_rbf_kernel(z, z, bw), len(x))
 
 
-def mmd_test(x: np.ndarray, y: np.ndarray, n_perm: int = 500, seed: int = 0,
+def _mmd_test(x: np.ndarray, y: np.ndarray, n_perm: int = 500, seed: int = 0,
              bandwidth: float | None = None) -> tuple[float, float]:
     """Two-sample MMD permutation test: (MMD^2, p) for H0: x and y come from one distribution."""
-    return mmd_test_grouped([x], [y], n_perm=n_perm, seed=seed, bandwidth=bandwidth)
+    return _mmd_test_grouped([x], [y], n_perm=n_perm, seed=seed, bandwidth=bandwidth)
 
 
-def mmd_test_grouped(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], n_perm: int = 500,
+def _mmd_test_grouped(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], n_perm: int = 500,
                      seed: int = 0, bandwidth: float | None = None) -> tuple[float, float]:
     """MMD^2 averaged over groups (probes); labels permuted within each group; (stat, p)."""
     groups = [(np.asarray(x, float), np.asarray(y, float)) for x, y in zip(xs, ys)
               if len(x) >= 1 and len(y) >= 1 and len(x) + len(y) >= 3]
     if not groups:
         return float("nan"), 1.0
-    bw = bandwidth if bandwidth is not None else median_heuristic(
+    bw = bandwidth if bandwidth is not None else _median_heuristic(
         np.vstack([np.vstack([x, y]) for x, y in groups]), seed=seed)
-    kernels = [(rbf_kernel(np.vstack([x, y]), np.vstack([x, y]), bw), len(x)) for x, y in groups]
+    kernels = [(_rbf_kernel(np.vstack([x, y]), np.vstack([x, y]), bw), len(x)) for x, y in groups]
     observed = float(np.mean([_mmd2_from_kernel(k, nx) for k, nx in kernels]))
     rng = np.random.default_rng(seed)
     exceed = 0
@@ -164,33 +164,33 @@ def mmd_test_grouped(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], n_perm:
 # S versus controls
 
 
-def pair(sims: Mapping[tuple[str, str], np.ndarray], a: str, b: str) -> np.ndarray:
+def _pair(sims: Mapping[tuple[str, str], np.ndarray], a: str, b: str) -> np.ndarray:
     """Per-probe similarity of models a and b from a symmetric pair table."""
     return sims[(a, b)] if (a, b) in sims else sims[(b, a)]
 
 
-def excess_closeness(sims: Mapping[tuple[str, str], np.ndarray], x: str, reference: str,
+def _excess_closeness(sims: Mapping[tuple[str, str], np.ndarray], x: str, reference: str,
                      others: Sequence[str]) -> np.ndarray:
     """Per probe: sim(x,R) - (mean sim(x,o) + mean sim(R,o)) / 2 over `others` (double-centred)."""
-    xo = np.mean([pair(sims, x, o) for o in others], axis=0)
-    ro = np.mean([pair(sims, reference, o) for o in others], axis=0)
-    return pair(sims, x, reference) - 0.5 * (xo + ro)
+    xo = np.mean([_pair(sims, x, o) for o in others], axis=0)
+    ro = np.mean([_pair(sims, reference, o) for o in others], axis=0)
+    return _pair(sims, x, reference) - 0.5 * (xo + ro)
 
 
-def per_probe_differences(sims: Mapping[tuple[str, str], np.ndarray], probe_ids: Sequence[str],
+def _per_probe_differences(sims: Mapping[tuple[str, str], np.ndarray], probe_ids: Sequence[str],
                           suspect: str, reference: str, controls: Sequence[str]) -> pd.DataFrame:
     """Per probe: S↔R, S↔controls, R↔controls, S's excess, each control's excess, and d.
 
     Control Cj's excess uses the other controls (never S) as its controls; d = excess(S) minus
     the controls' mean excess, so mean(d) = statistic(S) - mean(control statistics).
     """
-    sc = np.vstack([pair(sims, suspect, c) for c in controls])
-    table = pd.DataFrame({"probe_id": list(probe_ids), "sim_sr": pair(sims, suspect, reference),
+    sc = np.vstack([_pair(sims, suspect, c) for c in controls])
+    table = pd.DataFrame({"probe_id": list(probe_ids), "sim_sr": _pair(sims, suspect, reference),
                           "sim_sc_mean": sc.mean(axis=0), "sim_sc_max": sc.max(axis=0),
                           "nearest_control": [controls[i] for i in sc.argmax(axis=0)],
-                          "sim_rc_mean": np.mean([pair(sims, reference, c) for c in controls], 0)})
-    table["excess_s"] = excess_closeness(sims, suspect, reference, controls)
-    ctrl = {c: excess_closeness(sims, c, reference, [o for o in controls if o != c]) for c in controls}
+                          "sim_rc_mean": np.mean([_pair(sims, reference, c) for c in controls], 0)})
+    table["excess_s"] = _excess_closeness(sims, suspect, reference, controls)
+    ctrl = {c: _excess_closeness(sims, c, reference, [o for o in controls if o != c]) for c in controls}
     for c, v in ctrl.items():
         table[f"excess[{c}]"] = v
     table["excess_controls_mean"] = np.mean(list(ctrl.values()), axis=0)
@@ -199,7 +199,7 @@ def per_probe_differences(sims: Mapping[tuple[str, str], np.ndarray], probe_ids:
     return table
 
 
-def loo_statistics(stat: Callable[[str, Sequence[str]], float], suspect: str,
+def _loo_statistics(stat: Callable[[str, Sequence[str]], float], suspect: str,
                    controls: Sequence[str]) -> tuple[float, dict[str, float]]:
     """Exchangeable statistics: Cj scored against the other controls; S averaged over the same sets.
 
@@ -218,7 +218,7 @@ def null_scale(control_stats: Sequence[float], floor: float = 0.0) -> float:
     return max(sd, float(floor), 1e-12)
 
 
-def predictive_pvalue(statistic: float, control_stats: Sequence[float], floor: float = 0.0) -> float:
+def _predictive_pvalue(statistic: float, control_stats: Sequence[float], floor: float = 0.0) -> float:
     """One-sided p that S is exchangeable with the controls: Student-t prediction, k-1 df."""
     c = np.asarray([v for v in control_stats if np.isfinite(v)], dtype=float)
     if c.size < 2 or not np.isfinite(statistic):

@@ -27,17 +27,17 @@ yourselves
 """.split())
 
 
-def words(text: str) -> list[str]:
+def _words(text: str) -> list[str]:
     """Lower-cased word tokens."""
     return _WORD.findall(text.lower())
 
 
-def tokens(text: str) -> list[str]:
+def _tokens(text: str) -> list[str]:
     """Lower-cased word and punctuation tokens."""
     return _TOKEN.findall(text.lower())
 
 
-def lcs_length(a: list, b: list) -> int:
+def _lcs_length(a: list, b: list) -> int:
     """Length of the longest common subsequence of two sequences (bit-parallel, O(n*m/w))."""
     if not a or not b:
         return 0
@@ -54,11 +54,11 @@ def lcs_length(a: list, b: list) -> int:
     return len(a) - bin(v).count("1")
 
 
-def lcs_ratio(a: list, b: list) -> float:
+def _lcs_ratio(a: list, b: list) -> float:
     """2 * LCS / (len(a) + len(b)); 1.0 for two empty sequences."""
     if not a and not b:
         return 1.0
-    return 2.0 * lcs_length(a, b) / (len(a) + len(b))
+    return 2.0 * _lcs_length(a, b) / (len(a) + len(b))
 
 
 HABIT_NAMES = (
@@ -70,11 +70,11 @@ HABIT_NAMES = (
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
 
-def habit_features(text: str) -> np.ndarray:
+def _habit_features(text: str) -> np.ndarray:
     """Length, sentence length, punctuation, markdown and person habits of one response."""
     n_chars = len(text)
     per_k = 1000.0 / max(n_chars, 1)
-    ws = words(text)
+    ws = _words(text)
     lines = [ln for ln in text.split("\n") if ln.strip()]
     n_lines = max(len(lines), 1)
     sentences = [s for s in _SENT.split(text) if _WORD.search(s)]
@@ -102,12 +102,12 @@ def habit_features(text: str) -> np.ndarray:
     return np.asarray(feats, dtype=float)
 
 
-def opener(text: str, n: int = 3) -> str:
+def _opener(text: str, n: int = 3) -> str:
     """First n tokens of the response, lower-cased ('' when empty)."""
-    return " ".join(tokens(text[:200])[:n])
+    return " ".join(_tokens(text[:200])[:n])
 
 
-def closer(text: str, n: int = 3) -> str:
+def _closer(text: str, n: int = 3) -> str:
     """First n tokens of the response's last non-empty line ('' when empty)."""
     lines = [ln for ln in text.strip().split("\n") if ln.strip()]
-    return " ".join(tokens(lines[-1][:200])[:n]) if lines else ""
+    return " ".join(_tokens(lines[-1][:200])[:n]) if lines else ""

@@ -17,9 +17,9 @@ import pandas as pd
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
-from ._build import per_probe_result
-from ._corpus import Corpus
-from ._result import AnalysisResult
+from ._build import _per_probe_result
+from ._corpus import _Corpus
+from ._result import AnalysisResult, Exhibit
 
 N_FOLDS = 5
 N_TICS = 50
@@ -28,7 +28,7 @@ MIN_R_DOCS = 3  # a tic must occur in at least this many training responses of i
 MIN_Z = 1.96
 
 
-def _presence(corpus: Corpus) -> tuple[sparse.csr_matrix, np.ndarray]:
+def _presence(corpus: _Corpus) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Binary word 1-3-gram presence of every corpus row, and the n-gram strings (cached)."""
     if ("tic_presence",) not in corpus.cache:
         vec = CountVectorizer(ngram_range=(1, 3), binary=True, min_df=3, max_features=60000,
@@ -42,13 +42,13 @@ def _presence(corpus: Corpus) -> tuple[sparse.csr_matrix, np.ndarray]:
     return corpus.cache[("tic_presence",)]
 
 
-def mine_tics(x: sparse.csr_matrix, r_rows: Sequence[int], other_rows: Sequence[int],
+def _mine_tics(x: sparse.csr_matrix, r_rows: Sequence[int], other_rows: Sequence[int],
               n_tics: int = N_TICS) -> tuple[np.ndarray, np.ndarray]:
     """Indices and z-scores of the n-grams most distinctive of R's rows versus the others' rows."""
     return _mine(x, r_rows, other_rows, n_tics, sign=1.0)
 
 
-def mine_anti_tics(x: sparse.csr_matrix, r_rows: Sequence[int], other_rows: Sequence[int],
+def _mine_anti_tics(x: sparse.csr_matrix, r_rows: Sequence[int], other_rows: Sequence[int],
                    n_tics: int = N_TICS) -> tuple[np.ndarray, np.ndarray]:
     """The n-grams most distinctive of the others' rows versus R's (the controls' tics)."""
     return _mine(x, r_rows, other_rows, n_tics, sign=-1.0)
@@ -102,7 +102,7 @@ def _usage(x: sparse.csc_matrix, rows: list[list[int]], tics: np.ndarray,
     return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
 
 
-def tics_analysis(corpus: Corpus, suspect: str, reference: str, controls: Sequence[str],
+def _tics_analysis(corpus: _Corpus, suspect: str, reference: str, controls: Sequence[str],
                   probe_ids: Sequence[str], *, seed: int, n_perm: int, n_boot: int) -> AnalysisResult:
     """Cross-fitted usage of R's distinctive n-grams by S versus by each control."""
     x, names = _presence(corpus)
@@ -122,15 +122,15 @@ def tics_analysis(corpus: Corpus, suspect: str, reference: str, controls: Sequen
         for j, c in enumerate(controls):
             others = [o for o in controls if o != c]
             o_train = [r for o in others for i in train for r in rows[o][i]]
-            tics, _ = mine_tics(x, r_train, o_train)
-            anti, _ = mine_anti_tics(x, r_train, o_train)
+            tics, _ = _mine_tics(x, r_train, o_train)
+            anti, _ = _mine_anti_tics(x, r_train, o_train)
             n_mined.append(tics.size)
             use_c[c][test] = _usage(xc, [rows[c][i] for i in test], tics, anti)
             use_s[j, test] = _usage(xc, [rows[suspect][i] for i in test], tics, anti)
             use_r[test] += _usage(xc, [rows[reference][i] for i in test], tics, anti) / len(controls)
     table = pd.DataFrame({"probe_id": list(probe_ids), "fold": folds, "excess_s": use_s.mean(axis=0),
                           **{f"excess[{c}]": v for c, v in use_c.items()}, "reference_usage": use_r})
-    res = per_probe_result("stylometry.verbal_tics", table, controls, seed=seed, n_perm=n_perm,
+    res = _per_probe_result("stylometry.verbal_tics", table, controls, seed=seed, n_perm=n_perm,
                            n_boot=n_boot, description=(
                                f"log ratio of R's top {N_TICS} distinctive word 1-3-grams to the "
                                "controls' top n-grams present in a response (log-odds with "
@@ -142,14 +142,14 @@ def tics_analysis(corpus: Corpus, suspect: str, reference: str, controls: Sequen
 
 
 def _tic_exhibits(x: sparse.csr_matrix, names: np.ndarray, rows: dict, suspect: str,
-                  reference: str, controls: Sequence[str]) -> list[dict]:
+                  reference: str, controls: Sequence[str]) -> list[Exhibit]:
     """R's top tics on all probes (display only), with the share of responses of each model using them."""
     flat = {m: [r for rs in v for r in rs] for m, v in rows.items()}
-    tics, z = mine_tics(x, flat[reference], [r for c in controls for r in flat[c]], n_tics=15)
+    tics, z = _mine_tics(x, flat[reference], [r for c in controls for r in flat[c]], n_tics=15)
     out = []
     for t, zt in zip(tics, z):
         col = x[:, int(t)]
         rate = {m: float(col[flat[m]].sum() / max(len(flat[m]), 1)) for m in (suspect, reference, *controls)}
-        out.append({"analysis": "stylometry.verbal_tics", "tic": str(names[t]), "z": float(zt),
-                    "share_of_responses": rate})
+        out.append(Exhibit("verbal_tic", {"analysis": "stylometry.verbal_tics", "tic": str(names[t]),
+                                          "z": float(zt), "share_of_responses": rate}))
     return out

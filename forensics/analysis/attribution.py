@@ -20,8 +20,8 @@ import pandas as pd
 from sklearn.decomposition import TruncatedSVD
 from sklearn.linear_model import LogisticRegression
 
-from ._build import not_applicable, per_probe_result
-from ._corpus import Corpus, Embed, one_blas_thread, prepare_corpus
+from ._build import _not_applicable, _per_probe_result
+from ._corpus import _Corpus, Embed, one_blas_thread, prepare_corpus
 from ._result import AnalysisResult
 from .similarity import char_tfidf
 
@@ -30,7 +30,7 @@ N_FOLDS = 5
 SVD_DIMS = 300
 
 
-def _features(corpus: Corpus, embed: Embed | None, seed: int) -> np.ndarray:
+def _features(corpus: _Corpus, embed: Embed | None, seed: int) -> np.ndarray:
     """Standardised LSA(char n-gram TF-IDF) [+ embedding] features of every corpus row (cached)."""
     key = ("attribution_features", embed, seed)
     if key not in corpus.cache:
@@ -70,7 +70,7 @@ def attribution_analysis(df: pd.DataFrame, suspect: str, reference: str, control
     models = [suspect, reference, *controls]
     probe_ids = corpus.shared_probes(models)
     if len(controls) < 2 or len(probe_ids) < MIN_PROBES:
-        return not_applicable(name, f"needs >= 2 controls and >= {MIN_PROBES} shared probes "
+        return _not_applicable(name, f"needs >= 2 controls and >= {MIN_PROBES} shared probes "
                               f"(have {len(controls)} and {len(probe_ids)})", len(probe_ids))
     feats = _features(corpus, embed, seed)
     rows = {m: corpus.rows(m, probe_ids) for m in models}
@@ -101,7 +101,7 @@ def attribution_analysis(df: pd.DataFrame, suspect: str, reference: str, control
                           **{f"excess[{c}]": v for c, v in p_c.items()},
                           "reference_self": p_r.mean(axis=0)})
     feat_note = "char 2-4-gram TF-IDF → LSA" + (" + sentence embeddings" if embed else "")
-    res = per_probe_result(name, table, controls, seed=seed, n_perm=n_perm, n_boot=n_boot,
+    res = _per_probe_result(name, table, controls, seed=seed, n_perm=n_perm, n_boot=n_boot,
                            description=(f"mean held-out P(R) from logistic regression on {feat_note}, "
                                         f"{N_FOLDS}-fold cross-validation grouped by probe, "
                                         "leave-one-control-out"))

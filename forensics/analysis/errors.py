@@ -42,9 +42,15 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from ..scoring import score_frame
-from ._result import AnalysisResult
-from ._resample import bootstrap_means, percentile_ci, poisson_binomial_sf, shifted_bootstrap_p
+from forensics.probes import score_frame
+
+from ._resample import (
+    _bootstrap_means,
+    _percentile_ci,
+    _poisson_binomial_sf,
+    _shifted_bootstrap_p,
+)
+from ._result import AnalysisResult, Exhibit
 
 MIN_PROBES = 20
 MAX_EXHIBITS = 100
@@ -188,8 +194,8 @@ def error_consistency(df: pd.DataFrame, suspect: str, reference: str, controls: 
     k, n = len(controls), len(probes)
     rows = np.vstack([correct, correct[1:] & correct[0]]).astype(float)
     observed = float(_z_stat(rows.mean(axis=1)[None, :], k, n)[0][0])
-    boot = _z_stat(bootstrap_means(rows, n_boot, np.random.default_rng(seed)), k, n)[0]
-    lo, hi = percentile_ci(boot)
+    boot = _z_stat(_bootstrap_means(rows, n_boot, np.random.default_rng(seed)), k, n)[0]
+    lo, hi = _percentile_ci(boot)
     pairs = [(i, j) for i in range(len(models)) for j in range(len(models)) if i != j]
     zs = {(models[i], models[j]): _pair_z(correct, i, j) for i, j in pairs}
     kap = {(models[i], models[j]): error_kappa(correct[i], correct[j]) for i, j in pairs}
@@ -216,13 +222,13 @@ def error_consistency(df: pd.DataFrame, suspect: str, reference: str, controls: 
         "tetrachoric_with_suspect": np.tanh(col(zs, suspect)),
     })
     both = ~correct[0] & ~correct[1] & correct[2:].all(axis=0)
-    exhibits = [{"probe_id": p, "prompt": str(prompts.get(p, ""))[:_PROMPT_CHARS],
-                 "note": "suspect and reference wrong, every control right"}
+    exhibits = [Exhibit("shared_failure", {"probe_id": p, "prompt": str(prompts.get(p, ""))[:_PROMPT_CHARS],
+                                           "note": "suspect and reference wrong, every control right"})
                 for p, flag in zip(probes, both) if flag][:MAX_EXHIBITS]
     rho_sr = float(np.tanh(zs[(suspect, reference)]))
     rho_sc = float(np.mean(np.tanh([zs[(suspect, c)] for c in controls])))
     return AnalysisResult(name=name, statistic=observed, effect=rho_sr - rho_sc, ci_low=lo,
-                          ci_high=hi, p_value=shifted_bootstrap_p(boot, observed), n=n,
+                          ci_high=hi, p_value=_shifted_bootstrap_p(boot, observed), n=n,
                           control_statistics=ctrl_stats, table=table, exhibits=exhibits,
                           notes=notes)
 
@@ -265,27 +271,27 @@ def shared_wrong_answers(df: pd.DataFrame, suspect: str, reference: str, control
             "identical_share": m_obs / elig.sum() if elig.any() else np.nan,
             "expected": e_exp, "excess": m_obs - e_exp,
             "z": (m_obs - e_exp) / np.sqrt(var) if var > 0 else 0.0,
-            "p_value": poisson_binomial_sf(prob[elig], m_obs),
+            "p_value": _poisson_binomial_sf(prob[elig], m_obs),
             "statistic": (m_obs - e_exp) / n,
         })
     table = pd.DataFrame(rows)
     elig, match, prob = results[0]
     m_obs, e_exp = int(match.sum()), float(prob.sum())
     d = np.where(elig, match.astype(float) - prob, 0.0)
-    boot = bootstrap_means(d[None, :], n_boot, np.random.default_rng(seed))[:, 0]
-    lo, hi = percentile_ci(boot)
+    boot = _bootstrap_means(d[None, :], n_boot, np.random.default_rng(seed))[:, 0]
+    lo, hi = _percentile_ci(boot)
     notes = [f"{m_obs} identical wrong answers on {int(elig.sum())} probes both got wrong; "
              f"{e_exp:.2f} expected from the controls' wrong answers"]
     if len(controls) < 2:
         notes.append("with one control, a control in S's place has no pool: its statistic is 0")
     order = sorted(np.flatnonzero(match), key=lambda i: (prob[i], probes[i]))
-    exhibits = [{
+    exhibits = [Exhibit("shared_wrong_answer", {
         "probe_id": probes[i], "prompt": str(prompts.get(probes[i], ""))[:_PROMPT_CHARS],
         "suspect_answer": extracted[0, i], "reference_answer": extracted[1, i],
         "control_answers": {models[c]: extracted[c, i] for c in ctrl_idx},
         "control_correct": {models[c]: bool(correct[c, i]) for c in ctrl_idx},
         "expected": float(prob[i]),
-    } for i in order[:MAX_EXHIBITS]]
+    }) for i in order[:MAX_EXHIBITS]]
     if len(order) > MAX_EXHIBITS:
         notes.append(f"exhibits capped at {MAX_EXHIBITS} of {len(order)}")
     return AnalysisResult(

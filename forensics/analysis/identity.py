@@ -27,9 +27,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import fisher_exact
 
-from ..scoring import _clean
-from ._result import AnalysisResult
-from ._resample import bootstrap_means, label_permutation_p, percentile_ci
+from forensics.core import for_matching
+
+from ._resample import _bootstrap_means, _label_permutation_p, _percentile_ci
+from ._result import AnalysisResult, Exhibit
 
 MAX_CHARS = 20_000  # claims sit at the start of a response; the rest is not scanned
 MAX_QUOTE = 300
@@ -148,7 +149,7 @@ def _quote(s: str, span: tuple[int, int], at: int) -> str:
 
 def _claims(text: object, extra: list[tuple[str, re.Pattern]] = ()) -> tuple[list, list, str]:
     """(claimed names, claimed vendors, quote) for one response."""
-    s = _clean(text)[:MAX_CHARS]
+    s = for_matching(text)[:MAX_CHARS]
     found = []
     for canon, kind, rx in [*_COMPILED, *((c, "name", r) for c, r in extra)]:
         found += [(m.start(), -(m.end() - m.start()), m.end(), canon, kind) for m in rx.finditer(s)]
@@ -284,8 +285,8 @@ def identity_test(df: pd.DataFrame, suspect: str, reference: str, controls: list
     diff = v[:, 0] - v[:, 1:].mean(axis=1)
     stat = float(diff.mean())
     rng = np.random.default_rng(seed)
-    lo, hi = percentile_ci(bootstrap_means(diff[None, :], n_boot, rng)[:, 0])
-    p = label_permutation_p(v, n_perm, rng)
+    lo, hi = _percentile_ci(_bootstrap_means(diff[None, :], n_boot, rng)[:, 0])
+    p = _label_permutation_p(v, n_perm, rng)
     ctrl_rate = float(rates[1:].mean())
     effect = float(2 * np.arcsin(np.sqrt(rates[0])) - 2 * np.arcsin(np.sqrt(ctrl_rate)))
     k = len(controls)
@@ -311,15 +312,17 @@ def identity_test(df: pd.DataFrame, suspect: str, reference: str, controls: list
             x for ns in resp.loc[resp["model"] == m, "claimed_names"] for x in ns).most_common(3)),
     } for i, m in enumerate(group)])
     prompts = dict(zip(sub["probe_id"], sub["prompt"])) if "prompt" in sub.columns else {}
-    exhibits = [{"model": suspect, "probe_id": r.probe_id, "sample": r.sample,
-                 "prompt": str(prompts.get(r.probe_id, ""))[:MAX_QUOTE], "quote": r.quote,
-                 "claimed_names": r.claimed_names, "claimed_vendors": r.claimed_vendors}
-                for r in resp[(resp["model"] == suspect) & resp["hit"]].itertuples()][:20]
+    exhibits = [Exhibit("identity_claim", {
+        "model": suspect, "probe_id": r.probe_id, "sample": r.sample,
+        "prompt": str(prompts.get(r.probe_id, ""))[:MAX_QUOTE], "quote": r.quote,
+        "claimed_names": r.claimed_names, "claimed_vendors": r.claimed_vendors})
+        for r in resp[(resp["model"] == suspect) & resp["hit"]].itertuples()][:20]
     ref_rows = claims[(claims["model"] == reference) & claims["hit"]]
-    exhibits += [{"model": reference, "probe_id": r.probe_id, "sample": r.sample,
-                  "prompt": str(prompts.get(r.probe_id, ""))[:MAX_QUOTE], "quote": r.quote,
-                  "claimed_names": r.claimed_names, "claimed_vendors": r.claimed_vendors}
-                 for r in ref_rows.itertuples()][:3]
+    exhibits += [Exhibit("identity_claim", {
+        "model": reference, "probe_id": r.probe_id, "sample": r.sample,
+        "prompt": str(prompts.get(r.probe_id, ""))[:MAX_QUOTE], "quote": r.quote,
+        "claimed_names": r.claimed_names, "claimed_vendors": r.claimed_vendors})
+        for r in ref_rows.itertuples()][:3]
     notes.append("identity cannot separate a shared vendor, a fine-tune of R's base model, shared "
                  "public chat data, or a system prompt naming the model")
     return AnalysisResult(name="identity", statistic=stat, effect=effect, ci_low=lo, ci_high=hi,

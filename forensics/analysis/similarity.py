@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from ._build import closeness_result, not_applicable
-from ._corpus import Corpus, Embed, one_blas_thread, prepare_corpus
+from ._build import _closeness_result, _not_applicable
+from ._corpus import _Corpus, Embed, one_blas_thread, prepare_corpus
 from ._result import AnalysisResult
-from ._stats import median_heuristic, mmd2, mmd_test_grouped
-from ._text import FUNCTION_WORDS, lcs_ratio, tokens, words
+from ._stats import _median_heuristic, _mmd2, _mmd_test_grouped
+from ._text import FUNCTION_WORDS, _lcs_ratio, _tokens, _words
 
 MIN_PROBES = 10
 LCS_MAX_TOKENS = 256  # LCS is computed on the first tokens of each text (speed)
@@ -36,12 +36,12 @@ MEASURES = {
 }
 
 
-def char_tfidf(corpus: Corpus):
+def char_tfidf(corpus: _Corpus):
     """Character 2-4-gram TF-IDF of every corpus row (shared with attribution; cached)."""
     return _tfidf(corpus, "char")
 
 
-def _tfidf(corpus: Corpus, kind: str):
+def _tfidf(corpus: _Corpus, kind: str):
     """Row-normalised TF-IDF matrix of every corpus row (cached on the corpus)."""
     key = ("tfidf", kind)
     if key not in corpus.cache:
@@ -61,7 +61,7 @@ def _tfidf(corpus: Corpus, kind: str):
     return corpus.cache[key]
 
 
-def _aligned(corpus: Corpus, a: str, b: str, probe_ids: Sequence[str]):
+def _aligned(corpus: _Corpus, a: str, b: str, probe_ids: Sequence[str]):
     """Row pairs (a's sample i, b's sample i) per probe, and the probe index of each pair."""
     ra, rb = corpus.rows(a, probe_ids), corpus.rows(b, probe_ids)
     ia, ib, pi = [], [], []
@@ -82,10 +82,10 @@ def _per_probe_mean(values: np.ndarray, pi: np.ndarray, n: int) -> np.ndarray:
         return np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
 
 
-def _lcs_tokens(corpus: Corpus) -> list[list[str]]:
+def _lcs_tokens(corpus: _Corpus) -> list[list[str]]:
     """First LCS_MAX_TOKENS tokens of every corpus row (cached)."""
     if ("lcs_tokens",) not in corpus.cache:
-        corpus.cache[("lcs_tokens",)] = [tokens(t[: LCS_MAX_TOKENS * 12])[:LCS_MAX_TOKENS]
+        corpus.cache[("lcs_tokens",)] = [_tokens(t[: LCS_MAX_TOKENS * 12])[:LCS_MAX_TOKENS]
                                          for t in corpus.frame["text"]]
     return corpus.cache[("lcs_tokens",)]
 
@@ -95,8 +95,8 @@ _STOP = frozenset(ENGLISH_STOP_WORDS) | frozenset(FUNCTION_WORDS)
 
 def content_words(text: str, prompt: str) -> frozenset[str]:
     """Words of 3+ characters in `text` that are neither stop words nor words of the prompt."""
-    asked = set(words(prompt))
-    return frozenset(w for w in words(text) if len(w) >= 3 and w not in _STOP and w not in asked)
+    asked = set(_words(prompt))
+    return frozenset(w for w in _words(text) if len(w) >= 3 and w not in _STOP and w not in asked)
 
 
 def jaccard(a: frozenset, b: frozenset) -> float:
@@ -105,7 +105,7 @@ def jaccard(a: frozenset, b: frozenset) -> float:
     return len(a & b) / union if union else float("nan")
 
 
-def _content_sets(corpus: Corpus) -> list[frozenset[str]]:
+def _content_sets(corpus: _Corpus) -> list[frozenset[str]]:
     """Content-word set of every corpus row (cached)."""
     if ("content_words",) not in corpus.cache:
         frame = corpus.frame
@@ -114,15 +114,15 @@ def _content_sets(corpus: Corpus) -> list[frozenset[str]]:
     return corpus.cache[("content_words",)]
 
 
-def _mmd_bandwidth(corpus: Corpus, embed: Embed) -> float:
+def _mmd_bandwidth(corpus: _Corpus, embed: Embed) -> float:
     """One median-heuristic bandwidth for all MMD comparisons of this corpus."""
     key = ("mmd_bandwidth", embed)
     if key not in corpus.cache:
-        corpus.cache[key] = median_heuristic(corpus.embeddings(embed), seed=0)
+        corpus.cache[key] = _median_heuristic(corpus.embeddings(embed), seed=0)
     return corpus.cache[key]
 
 
-def pair_closeness(corpus: Corpus, measure: str, a: str, b: str, probe_ids: Sequence[str],
+def pair_closeness(corpus: _Corpus, measure: str, a: str, b: str, probe_ids: Sequence[str],
                    embed: Embed | None = None) -> np.ndarray:
     """Per-probe closeness of models a and b under `measure` (cached per pair on the corpus)."""
     key = ("pair", measure, embed if measure.startswith("embedding") else None, *sorted((a, b)))
@@ -132,7 +132,7 @@ def pair_closeness(corpus: Corpus, measure: str, a: str, b: str, probe_ids: Sequ
         n = len(missing)
         if measure == "embedding_mmd":
             emb, bw = corpus.embeddings(embed), _mmd_bandwidth(corpus, embed)
-            vals = [-mmd2(emb[xa], emb[xb], bw) if len(xa) >= 2 and len(xb) >= 2 else np.nan
+            vals = [-_mmd2(emb[xa], emb[xb], bw) if len(xa) >= 2 and len(xb) >= 2 else np.nan
                     for xa, xb in zip(corpus.rows(a, missing), corpus.rows(b, missing))]
             per = np.asarray(vals, dtype=float)
         else:
@@ -145,7 +145,7 @@ def pair_closeness(corpus: Corpus, measure: str, a: str, b: str, probe_ids: Sequ
                 vals = np.asarray(x[ia].multiply(x[ib]).sum(axis=1), dtype=float).ravel()
             elif measure == "lcs_ratio":
                 toks = _lcs_tokens(corpus)
-                vals = np.asarray([lcs_ratio(toks[i], toks[j]) for i, j in zip(ia, ib)], dtype=float)
+                vals = np.asarray([_lcs_ratio(toks[i], toks[j]) for i, j in zip(ia, ib)], dtype=float)
             elif measure == "content_overlap":
                 sets = _content_sets(corpus)
                 vals = np.asarray([jaccard(sets[i], sets[j]) for i, j in zip(ia, ib)], dtype=float)
@@ -156,20 +156,20 @@ def pair_closeness(corpus: Corpus, measure: str, a: str, b: str, probe_ids: Sequ
     return np.asarray([store[p] for p in probe_ids], dtype=float)
 
 
-def similarity_tables(corpus: Corpus, measure: str, models: Sequence[str], probe_ids: Sequence[str],
+def similarity_tables(corpus: _Corpus, measure: str, models: Sequence[str], probe_ids: Sequence[str],
                       embed: Embed | None = None) -> dict[tuple[str, str], np.ndarray]:
     """Per-probe closeness for every pair of `models`."""
     return {(a, b): pair_closeness(corpus, measure, a, b, probe_ids, embed)
             for i, a in enumerate(models) for b in models[i + 1:]}
 
 
-def _equality_note(corpus: Corpus, embed: Embed, suspect: str, reference: str,
+def _equality_note(corpus: _Corpus, embed: Embed, suspect: str, reference: str,
                    probe_ids: Sequence[str], seed: int, n_perm: int) -> str:
     """Model-equality MMD test of S vs R (Gao et al. 2025): can S be R re-hosted?"""
     emb, bw = corpus.embeddings(embed), _mmd_bandwidth(corpus, embed)
     xs = [emb[r] for r in corpus.rows(suspect, probe_ids)]
     ys = [emb[r] for r in corpus.rows(reference, probe_ids)]
-    stat, p = mmd_test_grouped(xs, ys, n_perm=n_perm, seed=seed, bandwidth=bw)
+    stat, p = _mmd_test_grouped(xs, ys, n_perm=n_perm, seed=seed, bandwidth=bw)
     verdict = ("S's sampled answers are indistinguishable from R's at this sample size (consistent "
                "with S being R, re-hosted)" if p >= 0.05 else "S's answer distribution differs from R's")
     return f"model-equality MMD test S vs R: mean MMD² {stat:.4g}, p = {p:.3g}; {verdict}"
@@ -191,21 +191,21 @@ def similarity_analyses(df: pd.DataFrame, suspect: str, reference: str, controls
     for measure in wanted:
         name = f"similarity.{measure}"
         if len(controls) < 2 or len(probe_ids) < MIN_PROBES:
-            out.append(not_applicable(name, f"needs >= 2 controls and >= {MIN_PROBES} shared probes "
+            out.append(_not_applicable(name, f"needs >= 2 controls and >= {MIN_PROBES} shared probes "
                                       f"(have {len(controls)} and {len(probe_ids)})", len(probe_ids)))
             continue
         if measure.startswith("embedding") and embed is None:
-            out.append(not_applicable(name, "no embedding function supplied", len(probe_ids)))
+            out.append(_not_applicable(name, "no embedding function supplied", len(probe_ids)))
             continue
         if measure == "embedding_mmd" and not multi:
-            out.append(not_applicable(name, "MMD needs >= 2 samples per probe from every model",
+            out.append(_not_applicable(name, "MMD needs >= 2 samples per probe from every model",
                                       len(probe_ids)))
             continue
         sims = similarity_tables(corpus, measure, models, probe_ids, embed)
         ok = np.all(np.isfinite(np.vstack(list(sims.values()))), axis=0)
         kept = [p for p, good in zip(probe_ids, ok) if good]
         sims = {k: v[ok] for k, v in sims.items()}
-        res = closeness_result(name, sims, kept, suspect, reference, controls, seed=seed,
+        res = _closeness_result(name, sims, kept, suspect, reference, controls, seed=seed,
                                n_perm=n_perm, n_boot=n_boot, description=MEASURES[measure],
                                corpus=corpus)
         if measure == "embedding_mmd":

@@ -15,11 +15,16 @@ import pandas as pd
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
-from ._build import bootstrap_weights, closeness_result, model_level_result, not_applicable
-from ._corpus import Corpus, one_blas_thread, prepare_corpus
+from ._build import (
+    _bootstrap_weights,
+    _closeness_result,
+    _model_level_result,
+    _not_applicable,
+)
+from ._corpus import _Corpus, one_blas_thread, prepare_corpus
 from ._result import AnalysisResult
-from ._text import FUNCTION_WORDS, HABIT_NAMES, closer, habit_features, opener
-from ._tics import tics_analysis
+from ._text import FUNCTION_WORDS, HABIT_NAMES, _closer, _habit_features, _opener
+from ._tics import _tics_analysis
 
 MIN_PROBES = 10
 N_CHAR_FEATURES = 500
@@ -28,7 +33,7 @@ CHAR_MAX_CHARS = 6000
 MIN_OPENER_COUNT = 3  # openers/closers seen fewer times in the frame are pooled as "other"
 
 
-def _row_counts(corpus: Corpus, kind: str) -> sparse.csr_matrix:
+def _row_counts(corpus: _Corpus, kind: str) -> sparse.csr_matrix:
     """Feature counts of every corpus row (cached): function words, char 3-grams, openers, closers."""
     key = ("style_counts", kind)
     if key not in corpus.cache:
@@ -43,7 +48,7 @@ def _row_counts(corpus: Corpus, kind: str) -> sparse.csr_matrix:
             except ValueError:
                 x = sparse.csr_matrix((len(texts), 1))
         else:
-            labels = [(opener if kind == "openers" else closer)(t) for t in texts]
+            labels = [(_opener if kind == "openers" else _closer)(t) for t in texts]
             seen = pd.Series(labels).value_counts()
             common = set(seen.index[seen >= MIN_OPENER_COUNT])
             labels = [v if v in common else "\0other" for v in labels]  # rare ones pooled
@@ -54,7 +59,7 @@ def _row_counts(corpus: Corpus, kind: str) -> sparse.csr_matrix:
     return corpus.cache[key]
 
 
-def _probe_counts(corpus: Corpus, kind: str, model: str, probe_ids: Sequence[str]) -> sparse.csr_matrix:
+def _probe_counts(corpus: _Corpus, kind: str, model: str, probe_ids: Sequence[str]) -> sparse.csr_matrix:
     """(probes × features) counts of one model, samples of a probe summed."""
     rows = corpus.rows(model, probe_ids)
     ri = [r for rs in rows for r in rs]
@@ -66,7 +71,7 @@ def _probe_counts(corpus: Corpus, kind: str, model: str, probe_ids: Sequence[str
 class _Profiles:
     """Relative-frequency profiles of models, one row per probe-weight vector (row 0 = the data)."""
 
-    def __init__(self, corpus: Corpus, kinds: Sequence[str], models: Sequence[str],
+    def __init__(self, corpus: _Corpus, kinds: Sequence[str], models: Sequence[str],
                  probe_ids: Sequence[str], weights: np.ndarray):
         self.rows: dict[str, np.ndarray] = {}
         for m in models:
@@ -142,10 +147,10 @@ def _imposters_stat(prof: _Profiles, reference: str, n_features: int, seed: int)
     return stat
 
 
-def _habit_tables(corpus: Corpus, models: Sequence[str], probe_ids: Sequence[str]):
+def _habit_tables(corpus: _Corpus, models: Sequence[str], probe_ids: Sequence[str]):
     """Per-probe closeness of habit vectors (z-scored over the corpus, mean |difference|)."""
     if ("habits",) not in corpus.cache:
-        f = np.vstack([habit_features(t) for t in corpus.frame["text"]]) if len(corpus.frame) else \
+        f = np.vstack([_habit_features(t) for t in corpus.frame["text"]]) if len(corpus.frame) else \
             np.zeros((0, len(HABIT_NAMES)))
         sd = f.std(axis=0)
         corpus.cache[("habits",)] = (f - f.mean(axis=0)) / np.where(sd > 1e-12, sd, 1.0)
@@ -180,32 +185,32 @@ def stylometry_analyses(df: pd.DataFrame, suspect: str, reference: str, controls
     if len(controls) < 2 or len(probe_ids) < MIN_PROBES:
         why = (f"needs >= 2 controls and >= {MIN_PROBES} shared probes "
                f"(have {len(controls)} and {len(probe_ids)})")
-        return [not_applicable(f"stylometry.{n}", why, len(probe_ids)) for n in names]
+        return [_not_applicable(f"stylometry.{n}", why, len(probe_ids)) for n in names]
     n = len(probe_ids)
     n_boot_model = max(20, n_boot // 5)
-    w = bootstrap_weights(n, n_boot_model, seed)
-    words, chars, both, openers, closers = (
+    w = _bootstrap_weights(n, n_boot_model, seed)
+    _words, chars, both, openers, closers = (
         _Profiles(corpus, kinds, models, probe_ids, w)
         for kinds in (["function"], ["char"], ["function", "char"], ["openers"], ["closers"]))
     n_both = both.rows[reference].shape[1]
     kw = {"n_boot": n_boot_model}
     out = [
-        model_level_result("stylometry.function_word_delta", _delta_stat(words, reference), suspect,
+        _model_level_result("stylometry.function_word_delta", _delta_stat(_words, reference), suspect,
                            reference, controls, n, description="Burrows' Delta on "
                            f"{len(FUNCTION_WORDS)} function words (closeness = -Delta)", **kw),
-        model_level_result("stylometry.char_ngram_profile", _cosine_stat(chars, reference), suspect,
+        _model_level_result("stylometry.char_ngram_profile", _cosine_stat(chars, reference), suspect,
                            reference, controls, n, description="cosine of character 3-gram profiles "
                            f"({N_CHAR_FEATURES} most frequent 3-grams)", **kw),
-        closeness_result("stylometry.habits", _habit_tables(corpus, models, probe_ids), probe_ids,
+        _closeness_result("stylometry.habits", _habit_tables(corpus, models, probe_ids), probe_ids,
                          suspect, reference, controls, seed=seed, n_perm=n_perm, n_boot=n_boot,
                          description="per-probe distance of length, sentence, punctuation and "
                          "markdown habits: " + ", ".join(HABIT_NAMES), corpus=corpus),
-        model_level_result("stylometry.openers_closers", _opener_stat(openers, closers, reference),
+        _model_level_result("stylometry.openers_closers", _opener_stat(openers, closers, reference),
                            suspect, reference, controls, n, description="1 - Jensen-Shannon "
                            "divergence of first-three-token openers and last-line closers", **kw),
-        tics_analysis(corpus, suspect, reference, controls, probe_ids, seed=seed, n_perm=n_perm,
+        _tics_analysis(corpus, suspect, reference, controls, probe_ids, seed=seed, n_perm=n_perm,
                       n_boot=n_boot),
-        model_level_result("stylometry.imposters", _imposters_stat(both, reference, n_both, seed),
+        _model_level_result("stylometry.imposters", _imposters_stat(both, reference, n_both, seed),
                            suspect, reference, controls, n, description="imposters method: share "
                            f"of {N_IMPOSTER_ITER} random halves of the function-word and char "
                            "3-gram features on which the model is nearer R than every imposter "

@@ -1,36 +1,119 @@
-"""Backends: how to ask. One module per kind, one small protocol (`base.Backend`)."""
+"""Backends: how to ask. One module per kind behind one small protocol (`Backend`); model specs;
+the bundled local models; the local-backend self-check."""
 
-from __future__ import annotations
+from ._base import (
+                    Backend,
+                    BackendSettings,
+                    Capabilities,
+                    Failure,
+                    Params,
+                    Request,
+                    Response,
+                    Result,
+)
+from ._callable import CallableBackend
+from ._cpu import (
+                    LOCAL_COMPUTE,
+                    PORTABLE_CMAKE_ARGS,
+                    REBUILD_COMMAND,
+                    cpu_flags,
+                    cpu_model,
+                    default_threads,
+                    relevant_flags,
+                    usable_cores,
+)
+from ._factory import make_backend
+from ._hf import HFBackend
+from ._llama_server import LlamaServer, free_port
+from ._llamacpp import LlamaCppBackend, plain_prompt
+from ._localmodels import (
+                    LOCAL_MODELS,
+                    LocalModel,
+                    gemma_path,
+                    qwen_path,
+                    resolve_local_model,
+                    smollm2_path,
+)
+from ._openai_compat import OpenAIBackend, failure_from_exception
+from ._replay import (
+                    PROMPT_KEYS,
+                    RESPONSE_KEYS,
+                    ReplayBackend,
+                    Transcript,
+                    read_transcripts,
+)
+from ._selfcheck import (
+                    BackendCrashError,
+                    SelfCheck,
+                    amx_instruction_count,
+                    check_model,
+                    crash_message,
+                    ggml_cpu_libraries,
+                    local_models,
+                    require_local_backends,
+)
+from ._specs import (
+                    KINDS,
+                    ModelConfig,
+                    check_spec,
+                    load_models_file,
+                    parse_model_option,
+                    parse_spec,
+                    redact_spec,
+                    split_openai_target,
+)
 
-from ..specs import ModelConfig, split_openai_target
-from .base import Backend, Capabilities, Failure, Params, Request, Response, Result
-
-
-def make_backend(cfg: ModelConfig) -> Backend:
-    """Build the backend a model config names (imports heavy libraries only when needed)."""
-    kind, target = cfg.kind, cfg.target
-    if kind == "openai":
-        from .openai_compat import OpenAIBackend
-
-        model, base = split_openai_target(target)
-        return OpenAIBackend(model, base, api_key_env=cfg.api_key_env, timeout_s=cfg.timeout_s,
-                             concurrency=cfg.concurrency)
-    if kind == "llamacpp":
-        from ..localmodels import resolve_local_model
-        from .llamacpp import LlamaCppBackend
-
-        return LlamaCppBackend(resolve_local_model(target), n_ctx=cfg.n_ctx, n_threads=cfg.n_threads,
-                               chat_format=cfg.chat_format)
-    if kind == "hf":
-        from ..localmodels import resolve_local_model
-        from .hf import HFBackend
-
-        return HFBackend(resolve_local_model(target), n_threads=cfg.n_threads)
-    if kind == "replay":
-        from .replay import ReplayBackend
-
-        return ReplayBackend(target)
-    raise ValueError(f"no backend for kind {kind!r}")
-
-
-__all__ = ["Backend", "Capabilities", "Failure", "Params", "Request", "Response", "Result", "make_backend"]
+__all__ = [
+    "Backend",
+    "BackendCrashError",
+    "BackendSettings",
+    "CallableBackend",
+    "Capabilities",
+    "Failure",
+    "HFBackend",
+    "KINDS",
+    "LOCAL_COMPUTE",
+    "LOCAL_MODELS",
+    "LlamaCppBackend",
+    "LlamaServer",
+    "LocalModel",
+    "ModelConfig",
+    "OpenAIBackend",
+    "PORTABLE_CMAKE_ARGS",
+    "PROMPT_KEYS",
+    "Params",
+    "REBUILD_COMMAND",
+    "RESPONSE_KEYS",
+    "ReplayBackend",
+    "Request",
+    "Response",
+    "Result",
+    "SelfCheck",
+    "Transcript",
+    "amx_instruction_count",
+    "check_model",
+    "check_spec",
+    "cpu_flags",
+    "cpu_model",
+    "crash_message",
+    "default_threads",
+    "failure_from_exception",
+    "free_port",
+    "gemma_path",
+    "ggml_cpu_libraries",
+    "load_models_file",
+    "local_models",
+    "make_backend",
+    "parse_model_option",
+    "parse_spec",
+    "plain_prompt",
+    "qwen_path",
+    "read_transcripts",
+    "redact_spec",
+    "relevant_flags",
+    "require_local_backends",
+    "resolve_local_model",
+    "smollm2_path",
+    "split_openai_target",
+    "usable_cores",
+]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from forensics.analysis.attribution import _folds, attribution_analysis
-from forensics.embeddings import hashing_embed
+from forensics.evidence import hashing_embed
 from tests.synthetic import make_responses
 
 

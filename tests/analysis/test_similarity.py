@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forensics.analysis._text import lcs_length, lcs_ratio
+from forensics.analysis._text import _lcs_length, _lcs_ratio
 from forensics.analysis.similarity import content_words, jaccard, similarity_analyses
-from forensics.embeddings import hashing_embed
+from forensics.evidence import hashing_embed
 from tests.synthetic import make_responses
 
 
@@ -25,8 +25,8 @@ def test_bit_parallel_lcs_matches_dynamic_programming():
     for _ in range(300):
         a = list(rng.integers(0, 4, rng.integers(0, 40)))
         b = list(rng.integers(0, 4, rng.integers(0, 40)))
-        assert lcs_length(a, b) == _lcs_dp(a, b)
-    assert lcs_ratio(["a", "b"], ["a", "b"]) == 1.0 and lcs_ratio([], []) == 1.0
+        assert _lcs_length(a, b) == _lcs_dp(a, b)
+    assert _lcs_ratio(["a", "b"], ["a", "b"]) == 1.0 and _lcs_ratio([], []) == 1.0
 
 
 def test_identical_texts_give_maximal_similarity():
@@ -113,7 +113,7 @@ def test_not_applicable_and_hostile_text():
 def test_real_embedder_is_offline_cached_and_normalised(tmp_path):
     import os
 
-    from forensics.embeddings import Embedder, find_model_dir
+    from forensics.evidence import Embedder, find_model_dir
 
     assert (find_model_dir() / "config.json").exists()
     texts = ["The cat sat on the mat.", "A cat is sitting on a mat.", "Stock markets fell sharply.",

@@ -6,14 +6,12 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from forensics.analysis._stats import (bootstrap_ci, excess_closeness, holm, log10_bayes_factor,
-                                       loo_statistics, median_heuristic, mmd2, mmd_test,
-                                       mmd_test_grouped, per_probe_differences, predictive_pvalue,
-                                       sign_flip_test)
+from forensics.analysis import holm, log10_bayes_factor
+from forensics.analysis._stats import _bootstrap_ci, _excess_closeness, _loo_statistics, _median_heuristic, _mmd2, _mmd_test, _mmd_test_grouped, _per_probe_differences, _predictive_pvalue, _sign_flip_test
 
 
 def test_sign_flip_p_values_are_uniform_on_exchangeable_data():
-    ps = np.array([sign_flip_test(np.random.default_rng(s).normal(size=25), n_perm=199, seed=s)
+    ps = np.array([_sign_flip_test(np.random.default_rng(s).normal(size=25), n_perm=199, seed=s)
                    for s in range(400)])
     assert 0.02 <= np.mean(ps < 0.05) <= 0.085
     assert 0.06 <= np.mean(ps < 0.10) <= 0.15
@@ -22,18 +20,18 @@ def test_sign_flip_p_values_are_uniform_on_exchangeable_data():
 
 def test_sign_flip_detects_a_shift_and_is_seeded():
     d = np.random.default_rng(1).normal(1.0, 1.0, size=40)
-    assert sign_flip_test(d, n_perm=999, seed=3) == pytest.approx(1 / 1000)
-    assert sign_flip_test(-d, n_perm=999, seed=3) > 0.99
+    assert _sign_flip_test(d, n_perm=999, seed=3) == pytest.approx(1 / 1000)
+    assert _sign_flip_test(-d, n_perm=999, seed=3) > 0.99
     x = np.random.default_rng(2).normal(0.2, 1, 30)
-    assert sign_flip_test(x, 500, seed=7) == sign_flip_test(x, 500, seed=7)
-    assert sign_flip_test([], 100) == 1.0
+    assert _sign_flip_test(x, 500, seed=7) == _sign_flip_test(x, 500, seed=7)
+    assert _sign_flip_test([], 100) == 1.0
 
 
 def test_bootstrap_ci_covers_the_mean():
     hits = 0
     for s in range(200):
         x = np.random.default_rng(s).normal(0.0, 1.0, size=60)
-        lo, hi = bootstrap_ci(x, n_boot=400, seed=s)
+        lo, hi = _bootstrap_ci(x, n_boot=400, seed=s)
         assert lo <= x.mean() <= hi
         hits += lo <= 0.0 <= hi
     assert 0.88 <= hits / 200 <= 0.99
@@ -57,18 +55,18 @@ def test_holm_matches_statsmodels():
 def test_mmd_is_zero_for_equal_samples_and_detects_a_shift():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(30, 5))
-    assert abs(mmd2(x, x.copy())) < 0.1
+    assert abs(_mmd2(x, x.copy())) < 0.1
     y = rng.normal(1.0, 1.0, size=(30, 5))
-    stat, p = mmd_test(x, y, n_perm=200, seed=1)
+    stat, p = _mmd_test(x, y, n_perm=200, seed=1)
     assert stat > 0 and p < 0.01
-    assert median_heuristic(x) > 0
+    assert _median_heuristic(x) > 0
 
 
 def test_mmd_permutation_p_values_are_roughly_uniform_under_h0():
     ps = []
     for s in range(60):
         rng = np.random.default_rng(100 + s)
-        _, p = mmd_test(rng.normal(size=(15, 3)), rng.normal(size=(15, 3)), n_perm=99, seed=s)
+        _, p = _mmd_test(rng.normal(size=(15, 3)), rng.normal(size=(15, 3)), n_perm=99, seed=s)
         ps.append(p)
     assert np.mean(np.array(ps) < 0.05) <= 0.12
 
@@ -78,13 +76,13 @@ def test_grouped_mmd_permutes_within_probes():
     xs = [rng.normal(i, 1, size=(3, 2)) for i in range(10)]
     ys_same = [rng.normal(i, 1, size=(3, 2)) for i in range(10)]
     ys_diff = [rng.normal(i + 2, 1, size=(3, 2)) for i in range(10)]
-    assert mmd_test_grouped(xs, ys_same, n_perm=100, seed=0)[1] > 0.05
-    assert mmd_test_grouped(xs, ys_diff, n_perm=100, seed=0)[1] < 0.05
+    assert _mmd_test_grouped(xs, ys_same, n_perm=100, seed=0)[1] > 0.05
+    assert _mmd_test_grouped(xs, ys_diff, n_perm=100, seed=0)[1] < 0.05
 
 
 def test_predictive_pvalue_is_uniform_for_exchangeable_models():
     rng = np.random.default_rng(0)
-    ps = [predictive_pvalue(v[0], v[1:]) for v in rng.normal(size=(3000, 5))]
+    ps = [_predictive_pvalue(v[0], v[1:]) for v in rng.normal(size=(3000, 5))]
     assert 0.04 <= np.mean(np.array(ps) < 0.05) <= 0.06
 
 
@@ -113,14 +111,14 @@ def test_excess_and_loo_statistics_exclude_the_suspect_from_controls():
     sims = {("S", "R"): np.array([0.9, 0.8]), ("S", "C1"): np.array([0.5, 0.5]),
             ("S", "C2"): np.array([0.4, 0.4]), ("R", "C1"): np.array([0.3, 0.3]),
             ("R", "C2"): np.array([0.2, 0.2]), ("C1", "C2"): np.array([0.6, 0.6])}
-    e = excess_closeness(sims, "S", "R", ["C1", "C2"])
+    e = _excess_closeness(sims, "S", "R", ["C1", "C2"])
     assert e == pytest.approx([0.9 - 0.5 * (0.45 + 0.25), 0.8 - 0.5 * (0.45 + 0.25)])
-    table = per_probe_differences(sims, probes, "S", "R", ["C1", "C2"])
+    table = _per_probe_differences(sims, probes, "S", "R", ["C1", "C2"])
     # C1's excess uses only C2 as its control, never S
     assert table["excess[C1]"].iloc[0] == pytest.approx(0.3 - 0.5 * (0.6 + 0.2))
     assert table["d"].mean() == pytest.approx(table["excess_s"].mean() - table["excess_controls_mean"].mean())
     seen = []
-    s, ctrl = loo_statistics(lambda x, others: seen.append((x, tuple(others))) or len(others),
+    s, ctrl = _loo_statistics(lambda x, others: seen.append((x, tuple(others))) or len(others),
                              "S", ["C1", "C2", "C3"])
     assert s == 2 and ctrl == {"C1": 2, "C2": 2, "C3": 2}
     assert all("S" not in others for _, others in seen)

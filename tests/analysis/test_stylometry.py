@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from forensics.analysis._text import HABIT_NAMES, closer, habit_features, opener
-from forensics.analysis._corpus import prepare_corpus
-from forensics.analysis._tics import mine_tics, tics_analysis
-from forensics.analysis.stylometry import stylometry_analyses
+from forensics.analysis._text import HABIT_NAMES, _closer, _habit_features, _opener
+from forensics.analysis import prepare_corpus
+from forensics.analysis._tics import _mine_tics, _tics_analysis
+from forensics.analysis import stylometry_analyses
 from tests.synthetic import make_responses
 
 NAMES = {"stylometry.function_word_delta", "stylometry.char_ngram_profile", "stylometry.habits",
@@ -18,11 +18,11 @@ NAMES = {"stylometry.function_word_delta", "stylometry.char_ngram_profile", "sty
 
 def test_text_features():
     text = "Sure! Here is a list:\n- **one**, two; three\n- four?\n\n```py\nx\n```\nI hope this helps."
-    f = habit_features(text)
+    f = _habit_features(text)
     assert f.shape == (len(HABIT_NAMES),) and np.all(np.isfinite(f))
     assert f[HABIT_NAMES.index("bullet_lines")] > 0 and f[HABIT_NAMES.index("code_blocks")] == 1
-    assert opener(text) == "sure ! here" and closer(text) == "i hope this"
-    assert np.all(np.isfinite(habit_features(""))) and opener("") == ""
+    assert _opener(text) == "sure ! here" and _closer(text) == "i hope this"
+    assert np.all(np.isfinite(_habit_features(""))) and _opener("") == ""
 
 
 def test_copy_of_reference_is_nearest_in_every_analysis():
@@ -49,7 +49,7 @@ def test_tics_are_cross_fitted_so_the_null_is_unbiased():
         df, s, r, controls = make_responses(100 + seed, n_probes=30)
         corpus = prepare_corpus(df)
         probes = corpus.shared_probes([s, r, *controls])
-        tics = tics_analysis(corpus, s, r, controls, probes, seed=seed, n_perm=50, n_boot=50)
+        tics = _tics_analysis(corpus, s, r, controls, probes, seed=seed, n_perm=50, n_boot=50)
         diffs.append(tics.statistic - np.mean(list(tics.control_statistics.values())))
     diffs = np.array(diffs)
     assert abs(diffs.mean()) < 2.5 * diffs.std(ddof=1) / np.sqrt(len(diffs)) + 1e-9
@@ -58,7 +58,7 @@ def test_tics_are_cross_fitted_so_the_null_is_unbiased():
 def test_mine_tics_finds_the_reference_phrase():
     # column 0 = a phrase only R uses, column 1 = used by everyone
     x = sparse.csr_matrix(np.array([[1, 1]] * 10 + [[0, 1]] * 30, dtype=float))
-    idx, z = mine_tics(x, list(range(10)), list(range(10, 40)))
+    idx, z = _mine_tics(x, list(range(10)), list(range(10, 40)))
     assert list(idx) == [0] and z[0] > 3
 
 

@@ -1,7 +1,7 @@
 import asyncio
 
-from forensics.backends.base import Failure, Params, Request, Response
-from forensics.backends.callable import CallableBackend
+from forensics.backends import Failure, Params, Request, Response
+from forensics.backends import CallableBackend
 
 
 def r(content):

@@ -3,11 +3,10 @@
 import re
 from pathlib import Path
 
-import pytest
 
 from forensics.backends import _cpu
-from forensics.backends._cpu import LOCAL_COMPUTE, default_threads, relevant_flags
-from forensics.backends.selfcheck import amx_instruction_count, ggml_cpu_libraries
+from forensics.backends import LOCAL_COMPUTE, default_threads, relevant_flags
+from forensics.backends import amx_instruction_count, ggml_cpu_libraries
 
 ROOT = Path(__file__).resolve().parents[2]
 

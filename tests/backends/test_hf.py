@@ -2,9 +2,9 @@ import asyncio
 
 import pytest
 
-from forensics.backends.base import Params, Request, Response
-from forensics.backends.hf import HFBackend
-from forensics.localmodels import smollm2_path
+from forensics.backends import Params, Request, Response
+from forensics.backends import HFBackend
+from forensics.backends import smollm2_path
 
 
 @pytest.mark.slow

@@ -2,9 +2,11 @@ import asyncio
 
 import pytest
 
-from forensics.backends.base import Params, Request, Response
-from forensics.backends.llamacpp import LlamaCppBackend, plain_prompt
-from forensics.localmodels import gemma_path, qwen_path, smollm2_path, QWEN_SHA256, _sha256
+from forensics.backends import Params, Request, Response
+from forensics.backends import LlamaCppBackend, plain_prompt
+from forensics.backends import gemma_path, qwen_path, smollm2_path
+from forensics.backends._localmodels import QWEN_SHA256
+from forensics.core import file_sha256
 
 
 def test_plain_prompt_for_base_models():
@@ -46,4 +48,4 @@ def test_gemma_base_uses_plain_completion():
 @pytest.mark.slow
 def test_qwen_is_assembled_and_checked():
     path = qwen_path()
-    assert _sha256(path) == QWEN_SHA256
+    assert file_sha256(path) == QWEN_SHA256

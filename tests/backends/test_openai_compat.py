@@ -2,10 +2,11 @@ import asyncio
 
 import pytest
 
-from forensics._errors import InputError
-from forensics.backends.base import Failure, Params, Request, Response
-from forensics.backends.openai_compat import OpenAIBackend, _retry_after
-from forensics.specs import redact_spec, split_openai_target
+from forensics.core import InputError
+from forensics.backends import Failure, Params, Request, Response
+from forensics.backends import OpenAIBackend
+from forensics.backends._openai_compat import _retry_after
+from forensics.backends import redact_spec, split_openai_target
 
 from ..support.fake_openai import FakeOpenAIServer, ServerConfig, answer_for
 

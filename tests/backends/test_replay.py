@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from forensics._errors import InputError
-from forensics.backends.base import Failure, Params, Request, Response
-from forensics.backends.replay import ReplayBackend, read_transcripts
+from forensics.core import InputError
+from forensics.backends import Failure, Params, Request, Response
+from forensics.backends import ReplayBackend, read_transcripts
 
 
 def write_formats(tmp_path, records):

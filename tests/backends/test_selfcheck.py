@@ -6,9 +6,9 @@ import sys
 import pytest
 
 from forensics import cli
-from forensics.backends import selfcheck
-from forensics.backends.selfcheck import BackendCrashError, check_model, require_local_backends
-from forensics.localmodels import smollm2_path
+from forensics.backends import _selfcheck as selfcheck
+from forensics.backends import BackendCrashError, check_model, require_local_backends
+from forensics.backends import smollm2_path
 
 
 def crashing(sig):

@@ -3,9 +3,9 @@
 import pytest
 
 import forensics
-from forensics.llama_server import LlamaServer
-from forensics.localmodels import smollm2_path
-from forensics.specs import ModelConfig
+from forensics.backends import LlamaServer
+from forensics.backends import smollm2_path
+from forensics.backends import ModelConfig
 
 pytestmark = pytest.mark.slow
 

@@ -10,8 +10,8 @@ import time
 import pytest
 
 import forensics
-from forensics.llama_server import LlamaServer, free_port
-from forensics.localmodels import smollm2_path
+from forensics.backends import LlamaServer, free_port
+from forensics.backends import smollm2_path
 
 pytestmark = pytest.mark.slow
 SAMPLES = 6  # 4 probes x 6 samples = 24 cells

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from forensics._errors import InputError
+from forensics.core import InputError
 
 # Filled by the tests, printed by pytest_terminal_summary: {section: {figure: value}}.
 FIGURES: dict[str, dict[str, object]] = {}

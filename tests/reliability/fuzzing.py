@@ -12,8 +12,8 @@ import yaml
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from forensics._errors import InputError
-from forensics.backends.replay import PROMPT_KEYS, RESPONSE_KEYS
+from forensics.core import InputError
+from forensics.backends import PROMPT_KEYS, RESPONSE_KEYS
 from forensics.probes import CATEGORIES, bundled_suites
 
 from .conftest import check_input_error

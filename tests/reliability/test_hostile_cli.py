@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from forensics._errors import InputError
-from forensics.backends.replay import read_transcripts
+from forensics.core import InputError
+from forensics.backends import read_transcripts
 from forensics.probes import bundled_suites, load_suite
-from forensics.specs import load_models_file
+from forensics.backends import load_models_file
 
 from ..support.fake_openai import FakeOpenAIServer, ServerConfig
 from .conftest import assert_clean_exit_2, check_input_error, clean_exit_2, cli, cli_batch, record

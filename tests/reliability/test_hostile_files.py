@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from forensics.probes import Suite, load_suite
-from forensics.specs import load_models_file, redact_spec
+from forensics.backends import load_models_file, redact_spec
 from forensics.store import RunStore
 
 from .conftest import record

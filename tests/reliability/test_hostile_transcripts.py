@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from forensics._errors import InputError
-from forensics.backends.replay import read_transcripts
-from forensics.importing import ADHOC_DESCRIPTION, import_transcripts
+from forensics.core import InputError
+from forensics.backends import read_transcripts
+from forensics.collect import ADHOC_DESCRIPTION, import_transcripts
 from forensics.probes import Probe, Suite
 from forensics.store import RunStore, verify_store
 
@@ -27,7 +27,7 @@ from .fuzzing import FUZZ, outcome, token_soup, transcript_files, write_case
 @pytest.fixture(scope="module")
 def fast_bundled():
     """import_transcripts re-reads the bundled suites on every call (0.2 s): read them once here."""
-    import forensics.importing as imp
+    import forensics.collect._import as imp
 
     table = imp._bundled_by_prompt()
     mp = pytest.MonkeyPatch()

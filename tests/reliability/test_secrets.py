@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 import forensics
-from forensics._errors import ForensicsError, InputError
-from forensics.specs import ModelConfig, load_models_file, parse_model_option, redact_spec
+from forensics.core import ForensicsError, InputError
+from forensics.backends import ModelConfig, load_models_file, parse_model_option, redact_spec
 
 from ..support.fake_openai import FakeOpenAIServer, ServerConfig
 from .conftest import cli, record

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import forensics
+from forensics.analysis import Exhibit
 from forensics.evidence import Evidence, analyze_responses
 from forensics.probes import Probe, Suite
 
@@ -99,27 +100,29 @@ def fake_embed(texts: list[str]) -> np.ndarray:
     return out / np.where(norms == 0, 1.0, norms)
 
 
-def hostile_exhibits(run) -> list[dict]:
+def hostile_exhibits(run) -> list[Exhibit]:
     """Exhibits of every kind whose model text is hostile (guarantees each kind is rendered)."""
     big = run.responses[(run.responses["model"] == "suspect") & (run.responses["probe_id"] == "style-5")]
     assert len(big) == 1 and len(big.iloc[0]["text"]) >= HUGE
     texts = {"suspect": {"model": "suspect", "probe_id": "style-5", "sample": 0, "text": "cut"},
              "reference": {"model": "reference", "probe_id": "style-5", "sample": 0, "text": ""},
              "nearest_control": {"model": "ctrl1", "probe_id": "style-5", "sample": 0, "text": ""}}
-    out = [{"analysis": name, "probe_id": "style-5", "prompt": "", "sim_sr": 0.99,
-            "sim_s_nearest_control": 0.1, "gap": 9.0, "texts": texts}
+    out = [Exhibit("shared_text", {"analysis": name, "probe_id": "style-5", "prompt": "", "sim_sr": 0.99,
+                                   "sim_s_nearest_control": 0.1, "gap": 9.0, "texts": texts})
            for name in ("similarity.tfidf_word", "similarity.tfidf_char", "similarity.lcs_ratio",
                         "similarity.embedding_cosine", "stylometry.habits", "x.y")]
     for i, payload in enumerate(PAYLOADS):
-        out.append({"model": "suspect", "probe_id": f"id-{i}", "sample": 0, "prompt": "",
-                    "quote": f"I am ChatGPT {payload}{CONTROL_TAIL}", "claimed_names": [payload],
-                    "claimed_vendors": ["OpenAI"]})
-        out.append({"analysis": "stylometry.verbal_tics", "tic": payload, "z": 5.0 - i,
-                    "share_of_responses": {"suspect": 0.5, "reference": 0.6}})
-    out.append({"probe_id": "trap-0", "prompt": "", "suspect_answer": SCRIPT + CONTROL_TAIL,
-                "reference_answer": IMG, "control_answers": {c: LINK for c in CONTROLS},
-                "control_correct": {c: True for c in CONTROLS}, "expected": 0.01})
-    out.append({"probe_id": "trap-1", "prompt": SVG, "note": SVG})
+        out.append(Exhibit("identity_claim", {
+            "model": "suspect", "probe_id": f"id-{i}", "sample": 0, "prompt": "",
+            "quote": f"I am ChatGPT {payload}{CONTROL_TAIL}", "claimed_names": [payload],
+            "claimed_vendors": ["OpenAI"]}))
+        out.append(Exhibit("verbal_tic", {"analysis": "stylometry.verbal_tics", "tic": payload, "z": 5.0 - i,
+                                          "share_of_responses": {"suspect": 0.5, "reference": 0.6}}))
+    out.append(Exhibit("shared_wrong_answer", {
+        "probe_id": "trap-0", "prompt": "", "suspect_answer": SCRIPT + CONTROL_TAIL,
+        "reference_answer": IMG, "control_answers": {c: LINK for c in CONTROLS},
+        "control_correct": {c: True for c in CONTROLS}, "expected": 0.01}))
+    out.append(Exhibit("shared_failure", {"probe_id": "trap-1", "prompt": SVG, "note": SVG}))
     return out
 
 
@@ -221,6 +224,6 @@ TINY_PNG = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCA
 @pytest.fixture
 def fast_figures(monkeypatch):
     """Skip rasterising figures (for tests about numbers and structure, not pictures)."""
-    import forensics._report_figures as figures
+    import forensics.report._figures as figures
 
-    monkeypatch.setattr(figures, "to_uri", lambda fig: TINY_PNG)
+    monkeypatch.setattr(figures, "_to_uri", lambda fig: TINY_PNG)

@@ -11,12 +11,13 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from forensics._errors import InputError
-from forensics._report_format import fmt, fmt_p, fmt_signed
-from forensics._report_text import (Segment, make_visible, shared_spans, show_text,
-                                    split_segments, visible_text)
-from forensics.evidence import Evidence
-from forensics.report import CSP, TITLE, environment, render_report, reports_dir, write_report
+from forensics.core import InputError
+from forensics.report._format import _fmt, _fmt_p, _fmt_signed
+from forensics.report._text import (_Segment, _make_visible, _shared_spans, _show_text,
+                                    _split_segments, _visible_text)
+from forensics.evidence import Evidence, Reason
+from forensics.report import CSP, TITLE, render_report, write_report
+from forensics.report._write import _environment, _reports_dir
 from forensics.store import RunStore
 
 from .conftest import CONTROL_TAIL, HUGE, PAYLOADS, SVG, Page
@@ -38,7 +39,7 @@ def page(html) -> Page:
                                   "\u2069", "\u200e", "\u200f", "\u200b", "\u2028", "\ufeff",
                                   "\U000e0041", "\ud800", "\r"])
 def test_invisible_and_bidi_characters_become_visible_tokens(char):
-    out, tokens = make_visible(f"a{char}b")
+    out, tokens = _make_visible(f"a{char}b")
     assert char not in out
     assert out == f"a\u27e8U+{ord(char):04X}\u27e9b"
     assert [out[s:e] for s, e in tokens] == [f"\u27e8U+{ord(char):04X}\u27e9"]
@@ -46,39 +47,39 @@ def test_invisible_and_bidi_characters_become_visible_tokens(char):
 
 def test_tabs_newlines_and_ordinary_text_are_kept():
     text = "line one\n\tindented — ünïcödé 中文 العربية 🙂\r\nend"
-    assert make_visible(text) == (text.replace("\r\n", "\n"), [])
+    assert _make_visible(text) == (text.replace("\r\n", "\n"), [])
 
 
 def test_token_ranges_follow_earlier_expansions():
-    out, tokens = make_visible("\x00x\u202e")
+    out, tokens = _make_visible("\x00x\u202e")
     assert [out[s:e] for s, e in tokens] == ["\u27e8U+0000\u27e9", "\u27e8U+202E\u27e9"]
 
 
 def test_long_text_is_cut_with_the_hash_of_the_full_text():
     text = "A" * 5000 + "\u202e"
-    shown = show_text(text, limit=100)
+    shown = _show_text(text, limit=100)
     assert shown.truncated and shown.length == 5001 and shown.visible == "A" * 100
     assert shown.sha256 == hashlib.sha256(text.encode()).hexdigest()
-    assert not show_text("short").truncated
+    assert not _show_text("short").truncated
 
 
 def test_a_literal_token_typed_by_a_model_is_not_styled_as_a_control():
-    segs = show_text("\u27e8U+202E\u27e9 and \u202e").segments()
+    segs = _show_text("\u27e8U+202E\u27e9 and \u202e").segments()
     assert [s.ctrl for s in segs] == [False, True]
 
 
 def test_shared_spans_need_min_words_and_split_into_segments():
     a, b = "one two three four five", "zero two three four nine"
-    ra, rb = shared_spans(a, b, min_words=3)
+    ra, rb = _shared_spans(a, b, min_words=3)
     assert [a[s:e] for s, e in ra] == ["two three four"] and [b[s:e] for s, e in rb] == ["two three four"]
-    assert shared_spans(a, b, min_words=4) == ([], [])
-    segs = split_segments(a, ra, [])
-    assert segs == [Segment("one "), Segment("two three four", mark=True), Segment(" five")]
+    assert _shared_spans(a, b, min_words=4) == ([], [])
+    segs = _split_segments(a, ra, [])
+    assert segs == [_Segment("one "), _Segment("two three four", mark=True), _Segment(" five")]
 
 
 def test_segments_are_escaped_by_the_template_macro():
-    macros = environment().get_template("macros.html.j2").module
-    out = str(macros.segs([Segment("<b>x</b>", mark=True), Segment("\"'&<", ctrl=True)]))
+    macros = _environment().get_template("macros.html.j2").module
+    out = str(macros.segs([_Segment("<b>x</b>", mark=True), _Segment("\"'&<", ctrl=True)]))
     assert out == '<mark>&lt;b&gt;x&lt;/b&gt;</mark><span class="ctl">&#34;&#39;&amp;&lt;</span>'
 
 
@@ -175,7 +176,7 @@ def test_custody_and_method_details(html, hostile_run, evidence):
 
 
 def test_print_stylesheet_and_palette():
-    css = (reports_dir() / "report.css").read_text()
+    css = (_reports_dir() / "report.css").read_text()
     assert re.search(r"@page\s*{[^}]*size:\s*A4", css)
     assert re.search(r"thead\s*{\s*display:\s*table-header-group", css)
     assert re.search(r"tr[^{]*{[^}]*break-inside:\s*avoid", css)
@@ -186,7 +187,7 @@ def test_print_stylesheet_and_palette():
 # -- numbers come from the evidence --------------------------------------------------------------
 def _analysis_numbers(ev: Evidence) -> list[str]:
     s = ev.summary
-    return [fmt(v) for v in s["statistic"] if v == v] + [fmt_p(v) for v in s["p_value"] if v == v]
+    return [_fmt(v) for v in s["statistic"] if v == v] + [_fmt_p(v) for v in s["p_value"] if v == v]
 
 
 def test_numbers_follow_the_evidence(hostile_run, evidence, fast_figures):
@@ -196,8 +197,8 @@ def test_numbers_follow_the_evidence(hostile_run, evidence, fast_figures):
     other.summary["statistic"] = other.summary["statistic"] * 3 + 0.0123
     other.summary["p_value"] = other.summary["p_value"] / 7
     first, second = (Page(render_report(hostile_run, [e])).text() for e in (evidence, other))
-    assert fmt_signed(evidence.verdict.log10_lr) in first and fmt_signed(-1.2345) in second
-    assert fmt_signed(evidence.verdict.log10_lr) not in second
+    assert _fmt_signed(evidence.verdict.log10_lr) in first and _fmt_signed(-1.2345) in second
+    assert _fmt_signed(evidence.verdict.log10_lr) not in second
     for num in _analysis_numbers(evidence):
         assert num in first
     for num in _analysis_numbers(other):
@@ -207,7 +208,7 @@ def test_numbers_follow_the_evidence(hostile_run, evidence, fast_figures):
 
 
 def test_templates_type_no_numbers():
-    for path in reports_dir().glob("*.j2"):
+    for path in _reports_dir().glob("*.j2"):
         src = re.sub(r"{#.*?#}", "", path.read_text(), flags=re.S)
         for expr in re.findall(r"{{.*?}}|{%.*?%}", src, flags=re.S):
             literal = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", "", expr.replace(".html.j2", ""))
@@ -223,7 +224,7 @@ def test_templates_type_no_numbers():
 
 
 def test_environment_autoescapes_and_is_strict():
-    env = environment()
+    env = _environment()
     assert env.autoescape("report.html.j2") is True and env.undefined is jinja2.StrictUndefined
     assert env.from_string("{{ x }}").render(x="<b>") == "&lt;b&gt;"
     with pytest.raises(jinja2.UndefinedError):
@@ -260,7 +261,7 @@ def test_write_report_uses_stored_evidence(hostile_run, evidence, tmp_path, fast
     out = write_report(run_dir)
     assert out == run_dir / "report.html"
     text = Page(out.read_text()).text()
-    assert evidence.verdict.wording in text and fmt_signed(evidence.verdict.log10_lr) in text
+    assert evidence.verdict.wording in text and _fmt_signed(evidence.verdict.log10_lr) in text
 
 
 def test_stale_evidence_is_flagged(hostile_run, evidence, fast_figures):
@@ -275,7 +276,7 @@ def test_no_evidence_is_an_input_error(hostile_run):
 
 
 def test_visible_text_keeps_svg_payload_literal():
-    assert visible_text(SVG) == SVG and visible_text(CONTROL_TAIL) != CONTROL_TAIL
+    assert _visible_text(SVG) == SVG and _visible_text(CONTROL_TAIL) != CONTROL_TAIL
 
 
 @pytest.mark.parametrize("level, lr, inconclusive, phrase", [
@@ -285,24 +286,35 @@ def test_every_kind_of_verdict_renders(hostile_run, evidence, fast_figures, leve
                                        inconclusive, phrase):
     ev = Evidence.from_dict(copy.deepcopy(evidence.to_dict()))
     ev.verdict.level, ev.verdict.log10_lr, ev.verdict.inconclusive = level, lr, inconclusive
-    ev.verdict.reasons = (["only 1 control model(s); at least 2 are needed"] if inconclusive else [])
+    ev.verdict.reasons = ([Reason("inconclusive", "only 1 control model(s); at least 2 are needed")]
+                          if inconclusive else [])
     text = Page(render_report(hostile_run, [ev])).text()
-    assert phrase in text and fmt_signed(lr) in text
+    assert phrase in text and _fmt_signed(lr) in text
     assert ("only 1 control model(s)" in text) == inconclusive
 
 
 def test_old_or_partial_evidence_still_renders(hostile_run, evidence, fast_figures):
     ev = Evidence.from_dict(copy.deepcopy(evidence.to_dict()))
     ev.summary = ev.summary[["analysis", "statistic", "p_value"]]
-    ev.tables, ev.exhibits = {}, [{"unknown": "<b>kind</b>"}, "not a dict"]
+    ev.tables = {}
     ev.settings = {"suspect": "suspect", "reference": "reference"}
     html = render_report(hostile_run, [ev])
-    assert "<b>kind</b>" not in html and Page(html).headings.count(1) == 1
+    assert Page(html).headings.count(1) == 1
+    # evidence stored by an earlier version: untyped reasons and exhibits (kind from their keys)
+    old = evidence.to_dict()
+    old["format"] = "distill-forensics/evidence/1"
+    old["verdict"]["reasons"] = ["<b>an old reason</b>"]
+    old["exhibits"] = [{"unknown": "<b>kind</b>"}, {"probe_id": "trap-1", "prompt": "", "note": "<i>n</i>"}]
+    back = Evidence.from_dict(old)
+    assert [e.kind for e in back.exhibits] == ["shared_failure"]
+    assert back.verdict.reasons == [Reason("note", "<b>an old reason</b>")]
+    html = render_report(hostile_run, [back])
+    assert "<b>" not in html and "&lt;b&gt;an old reason&lt;/b&gt;" in html
 
 
 @pytest.mark.parametrize("value, text", [(0.0, "0"), (0.0104, "0.0104"), (77.0, "77"), (3, "3"),
                                          (999.9, "1,000"), (12345, "12,345"), (2e-5, "2.00e-05"),
                                          (float("nan"), "—"), (None, "—"), (True, "—")])
 def test_number_formatting(value, text):
-    assert fmt(value) == text
+    assert _fmt(value) == text
 

@@ -1,0 +1,112 @@
+"""The one table of analyses: each analysis' name, family, title, one-line description, function.
+
+The evidence runs the functions in this order, the report takes titles and descriptions from
+here, and the likelihood-ratio model takes each family's settings from `FAMILIES`. A function
+may produce several analyses (the similarity measures share one pass over the texts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .attribution import attribution_analysis
+from .errors import error_patterns
+from .identity import identity_test
+from .similarity import similarity_analyses
+from .stylometry import stylometry_analyses
+
+
+@dataclass(frozen=True)
+class Family:
+    """A family of analyses that read the same evidence (their LRs are averaged)."""
+
+    name: str
+    about: str
+    null_mass: float | None = None  # P(distillation leaves no trace here), where not the default
+    group: str | None = None  # families of one group read the same texts (correlated)
+
+
+@dataclass(frozen=True)
+class AnalysisInfo:
+    name: str  # the AnalysisResult name
+    family: str
+    title: str
+    about: str
+    function: Callable  # (df, suspect, reference, controls, **options) -> result(s)
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("similarity", "How alike the suspect's and the reference's answers to the same probe are, "
+           "compared with how alike each control's answers are to the reference's.", group="texts"),
+    Family("stylometry", "Writing habits that do not depend on content (function words, punctuation, "
+           "formatting, set phrases); a distilled model tends to inherit its teacher's.", group="texts"),
+    Family("attribution", "A classifier learns to tell the reference's texts from the controls' texts; "
+           "this measures how often it takes the suspect's texts for the reference's.", group="texts"),
+    Family("errors", "Whether the suspect fails on the same questions as the reference, with the same "
+           "wrong answers, more often than independent models do.", null_mass=0.5),
+    Family("identity", "Whether the suspect names the reference (or its maker) when asked who it is.",
+           null_mass=0.8),
+)
+
+_S, _Y, _A = similarity_analyses, stylometry_analyses, attribution_analysis
+CATALOGUE: tuple[AnalysisInfo, ...] = (
+    AnalysisInfo("similarity.embedding_cosine", "similarity", "Similarity of meaning (sentence embeddings)",
+                 "Cosine of all-MiniLM-L6-v2 embeddings of the answers to the same probe.", _S),
+    AnalysisInfo("similarity.tfidf_word", "similarity", "Shared words and phrases (word TF-IDF)",
+                 "Cosine of word 1-2-gram TF-IDF vectors of the answers to the same probe.", _S),
+    AnalysisInfo("similarity.tfidf_char", "similarity", "Shared character patterns (character TF-IDF)",
+                 "Cosine of character 2-4-gram TF-IDF vectors (within words) of the answers to the same probe.", _S),
+    AnalysisInfo("similarity.lcs_ratio", "similarity", "Longest common word sequence",
+                 "Longest common subsequence of words, as a share of the shorter answer.", _S),
+    AnalysisInfo("similarity.content_overlap", "similarity", "Shared content words beyond the prompt",
+                 "Jaccard overlap of content words the prompt did not supply.", _S),
+    AnalysisInfo("similarity.embedding_mmd", "similarity", "Distribution of meanings (embedding MMD)",
+                 "MMD two-sample test on embeddings, with several samples per probe.", _S),
+    AnalysisInfo("stylometry.function_word_delta", "stylometry", "Function-word profile (Burrows' Delta)",
+                 "Burrows' Delta on function-word frequencies.", _Y),
+    AnalysisInfo("stylometry.char_ngram_profile", "stylometry", "Character 3-gram profile",
+                 "Distance between character 3-gram frequency profiles.", _Y),
+    AnalysisInfo("stylometry.habits", "stylometry", "Length, punctuation and formatting habits",
+                 "Length, sentence, punctuation and markdown habits.", _Y),
+    AnalysisInfo("stylometry.openers_closers", "stylometry", "Openers and closers",
+                 "How answers begin and end.", _Y),
+    AnalysisInfo("stylometry.verbal_tics", "stylometry", "The reference's verbal tics",
+                 "Phrases mined from the reference against the controls, held out.", _Y),
+    AnalysisInfo("stylometry.imposters", "stylometry", "Imposters method",
+                 "How often the reference beats random imposters as the suspect's nearest author.", _Y),
+    AnalysisInfo("attribution.classifier", "attribution", "Authorship classifier",
+                 "Share of the suspect's texts a reference-vs-controls classifier gives to the reference.",
+                 _A),
+    AnalysisInfo("error_consistency", "errors", "Error consistency (failing on the same probes)",
+                 "Tetrachoric correlation of right/wrong on the scorable probes.", error_patterns),
+    AnalysisInfo("shared_wrong_answers", "errors", "Identical wrong answers beyond chance",
+                 "Identical wrong answers against an accuracy-matched expectation.", error_patterns),
+    AnalysisInfo("identity", "identity", "Self-identification",
+                 "Rate at which the suspect names the reference or its vendor as itself.", identity_test),
+)
+
+_BY_NAME = {a.name: a for a in CATALOGUE}
+_FAMILY = {f.name: f for f in FAMILIES}
+
+
+def runners() -> list[tuple[str, Callable]]:
+    """(family, function) for each distinct function, in catalogue order: what the evidence runs."""
+    seen: dict[Callable, str] = {}
+    for a in CATALOGUE:
+        seen.setdefault(a.function, a.family)
+    return [(family, fn) for fn, family in seen.items()]
+
+
+def analysis_info(name: str) -> AnalysisInfo | None:
+    return _BY_NAME.get(name)
+
+
+def family_of(name: str) -> str:
+    """The family of an analysis; unknown names fall back to the part before the first dot."""
+    info = _BY_NAME.get(name)
+    return info.family if info else name.split(".")[0]
+
+
+def family_info(name: str) -> Family | None:
+    return _FAMILY.get(name)

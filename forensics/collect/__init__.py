@@ -1,0 +1,19 @@
+"""Collect: asking at scale. Cells, resume, per-endpoint concurrency, retries, fail-fast on a
+dead endpoint, the response cache, and importing transcripts you already have."""
+
+from ._engine import EndpointDown, Engine, RunSettings, RunSummary, plan_requests
+from ._import import ADHOC_DESCRIPTION, ADHOC_SUITE, adhoc_probe_id, import_transcripts
+from ._run import run_suite
+
+__all__ = [
+    "ADHOC_DESCRIPTION",
+    "ADHOC_SUITE",
+    "EndpointDown",
+    "Engine",
+    "RunSettings",
+    "RunSummary",
+    "adhoc_probe_id",
+    "import_transcripts",
+    "plan_requests",
+    "run_suite",
+]

@@ -1,0 +1,60 @@
+"""Evidence: what the analyses prove. Typed reasons and exhibits, the likelihood-ratio model,
+verdict rules, ranking candidate references, many pairs on forked workers, stored evidence."""
+
+from ._analyze import analyze_responses, default_embed
+from ._assess import CANNOT_SEPARATE, assess
+from ._calibration import calibrate, cross_validated_lrs
+from ._embeddings import Embedder, find_model_dir, hashing_embed
+from ._labels import Admission, Labels, load_labels
+from ._likelihood import BANDS, LRModel, verbal_scale, wording
+from ._parallel import analyze_pairs, default_jobs
+from ._rank import rank_references
+from ._stored import analyze, rank, stored_evidence
+from ._types import REASON_KINDS, Evidence, Minimums, Reason, Verdict
+from ._validate import Validation, validate_panel, validation_pairs
+from ._validation_metrics import (apply_elub, cllr, cllr_cal, cllr_min, ece, eer, elub_bounds,
+                                  misleading_rates, roc_auc, tippett, validation_summary)
+
+__all__ = [
+    "Admission",
+    "Labels",
+    "Validation",
+    "apply_elub",
+    "calibrate",
+    "cllr",
+    "cllr_cal",
+    "cllr_min",
+    "cross_validated_lrs",
+    "ece",
+    "eer",
+    "elub_bounds",
+    "load_labels",
+    "misleading_rates",
+    "roc_auc",
+    "tippett",
+    "validate_panel",
+    "validation_pairs",
+    "validation_summary",
+    "BANDS",
+    "CANNOT_SEPARATE",
+    "Embedder",
+    "Evidence",
+    "LRModel",
+    "Minimums",
+    "REASON_KINDS",
+    "Reason",
+    "Verdict",
+    "analyze",
+    "analyze_pairs",
+    "analyze_responses",
+    "assess",
+    "default_embed",
+    "default_jobs",
+    "find_model_dir",
+    "hashing_embed",
+    "rank",
+    "rank_references",
+    "stored_evidence",
+    "verbal_scale",
+    "wording",
+]

@@ -1,0 +1,121 @@
+"""`forensics.analyze` on a stored run: roles, the run's embedding cache, stored evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from forensics.core import InputError
+from forensics.store import Run, RunStore, load_run
+
+from ._analyze import analyze_responses
+from ._parallel import default_jobs
+from ._rank import rank_references
+from ._labels import Labels
+from ._types import Evidence, Reason
+
+
+def _as_run(run: Run | str | Path) -> Run:
+    return run if isinstance(run, Run) else load_run(run)
+
+
+def _roles(run: Run, suspect: str, references: Sequence[str], controls: Sequence[str] | None) -> list[str]:
+    models = set(run.responses["model"].unique())
+    for name in (suspect, *references, *(controls or [])):
+        if name not in models:
+            raise InputError(f"model {name!r} has no responses in {run.path} (models: {', '.join(sorted(models))})")
+    if suspect in references:
+        raise InputError(f"{suspect!r} is both the suspect and a reference")
+    if controls is None:
+        return sorted(models - {suspect, *references})
+    bad = [c for c in controls if c == suspect or c in references]
+    if bad:
+        raise InputError(f"control {bad[0]!r} is also the suspect or a reference")
+    return list(dict.fromkeys(controls))
+
+
+def _embedder(run: Run):
+    from ._embeddings import Embedder
+
+    return Embedder(run.path / "cache" / "embeddings").embed
+
+
+def _provenance(run: Run) -> dict:
+    return {"run_manifest_hash": run.manifest.get("manifest_hash"), "n_responses": int(len(run.responses))}
+
+
+def analyze(run: Run | str | Path, suspect: str, reference: str, controls: Sequence[str] | None = None, *,
+            seed: int = 0, store: bool = True, embed=None) -> Evidence:
+    """Evidence for H1 "suspect was trained on reference's outputs" against H2 "independent".
+
+    `controls` defaults to every other model in the run. The evidence is stored in the run
+    (table `evidence`) unless `store=False`. Same run and seed, same numbers.
+    """
+    run = _as_run(run)
+    ctrl = _roles(run, suspect, [reference], controls)
+    ev = analyze_responses(run.responses, suspect, reference, ctrl, seed=seed,
+                           embed=_embedder(run) if embed is None else embed)
+    ev.settings.update(_provenance(run))
+    if store:
+        _store(run, suspect, reference, ctrl, ev)
+    return ev
+
+
+def rank(run: Run | str | Path, suspect: str, references: Sequence[str], controls: Sequence[str] | None = None, *,
+         seed: int = 0, store: bool = True, embed=None, jobs: int = 1,
+         labels: Labels | None = None) -> pd.DataFrame:
+    """Rank candidate references for the suspect, each with its own evidence (column `evidence`).
+
+    `jobs` > 1 (0: every core) assesses three or more candidates on several processes; the
+    numbers are the same. With `labels`, each reference's controls are the models of the run
+    documented as independent of it and unrelated to the suspect (explicit `controls` are then
+    refused); the verdict lists who was admitted and who was excluded, and why."""
+    run = _as_run(run)
+    ctrl = _roles(run, suspect, references, controls)
+    admissions = None
+    if labels is not None:
+        if controls:
+            raise InputError("give either --labels or --control, not both")
+        models = sorted(run.responses["model"].unique())
+        admissions = {r: labels.admissible_controls(models, suspect, r) for r in references}
+    table = rank_references(run.responses, suspect, list(references), ctrl, seed=seed,
+                            embed=_embedder(run) if embed is None else embed,
+                            jobs=jobs if jobs > 0 else default_jobs(),
+                            controls_by_reference=None if admissions is None else
+                            {r: a.admitted for r, a in admissions.items()})
+    for _, row in table.iterrows():
+        row["evidence"].settings.update(_provenance(run))
+        if admissions is not None:
+            _note_admission(row["evidence"], admissions[row["reference"]])
+        if store:
+            ctrl_k = [c for c in row["controls"].split(", ") if c]
+            _store(run, suspect, row["reference"], ctrl_k, row["evidence"])
+    return table
+
+
+def _note_admission(ev: Evidence, adm) -> None:
+    """Who the labels admitted as controls, and who they excluded and why, in the verdict."""
+    ev.settings["admission"] = {"admitted": list(adm.admitted), "excluded": dict(adm.excluded)}
+    text = (f"Controls chosen from the labels: {len(adm.admitted)} admitted ({', '.join(adm.admitted) or 'none'})"
+            + ("; excluded: " + "; ".join(f"{m} ({why})" for m, why in adm.excluded.items())
+               if adm.excluded else "") + ".")
+    ev.verdict.reasons.append(Reason("controls", text))
+
+
+def _store(run: Run, suspect: str, reference: str, controls: list[str], ev: Evidence) -> None:
+    with RunStore(run.path) as st:
+        st.add_evidence(suspect, reference, controls, ev.to_dict())
+
+
+def stored_evidence(run_dir: str | Path) -> list[Evidence]:
+    """The latest stored evidence per (suspect, reference) pair; `Evidence.stored_at` says when."""
+    with RunStore(run_dir) as st:
+        rows = st.latest_evidence()
+    out = []
+    for row in rows:
+        ev = Evidence.from_dict(row["payload"])
+        ev.stored_at = row.get("created_at")
+        out.append(ev)
+    return out

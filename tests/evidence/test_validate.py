@@ -1,0 +1,103 @@
+"""`forensics validate` on a synthetic labelled panel: pairs, cross-validated LRs, figures, CLI."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import forensics
+from forensics.evidence import load_labels, validate_panel, validation_pairs
+from tests.synthetic import N_TOPIC, _pseudo_word, distil, draw_model, respond
+
+N_PROBES = 40
+LABELS = """
+references: [ra, rb]
+models:
+  ra: {vendor: Acme}
+  rb: {vendor: Acme}
+  alpha-1: {teacher: ra}
+  alpha-2: {teacher: ra}
+  alpha-1_v: {same_as: alpha-1}
+  beta-1: {teacher: rb}
+  beta-2: {teacher: rb}
+  gamma-1: {teacher: null}
+  delta-1: {teacher: null}
+  eps-1: {teacher: null}
+  zeta-1: {teacher: null}
+  eta-1: {teacher: null}
+  theta-1: {teacher: null}
+"""
+
+
+def panel(seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    topics = [[_pseudo_word(rng) for _ in range(N_TOPIC)] for _ in range(N_PROBES)]
+    ra, rb = draw_model(rng), draw_model(rng)
+    models = {"ra": ra, "rb": rb}
+    for name, teacher in (("alpha-1", ra), ("alpha-2", ra), ("beta-1", rb), ("beta-2", rb)):
+        models[name] = distil(teacher, draw_model(rng), 0.8, rng)
+    models["alpha-1_v"] = models["alpha-1"]
+    for name in ("gamma-1", "delta-1", "eps-1", "zeta-1", "eta-1", "theta-1"):
+        models[name] = draw_model(rng)
+    rows = []
+    for mi, (name, model) in enumerate(models.items()):
+        for p in range(N_PROBES):
+            r = np.random.default_rng([seed, mi, p])
+            rows.append({"model": name, "probe_id": f"p{p:03d}", "sample": 0, "suite": "synthetic",
+                         "category": "style", "language": "en", "prompt": f"About {topics[p][0]}?",
+                         "text": respond(model, topics[p], p, r), "answer": None})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def labels(tmp_path_factory):
+    p = tmp_path_factory.mktemp("labels") / "labels.yaml"
+    p.write_text(LABELS)
+    return load_labels(p)
+
+
+def test_validation_pairs_cover_every_kind(labels):
+    models = sorted(labels.models)
+    pairs = validation_pairs(labels, models)
+    kinds = {k for *_, k in pairs}
+    assert kinds == {"student_teacher", "independent_reference", "same_weights", "null2", "other"}
+    assert ("alpha-1_v", "alpha-1", "same", "same_weights") in pairs
+    assert ("beta-1", "rb", "h1", "student_teacher") in pairs
+    assert len({(s, r) for s, r, *_ in pairs}) == len(pairs)
+
+
+def test_validate_panel_separates_synthetic_students(labels):
+    v = validate_panel(panel(), labels)
+    d = json.loads(json.dumps(v.to_dict(), allow_nan=False))
+    assert {"pairs", "cllr", "cllr_min", "cllr_cal", "eer", "roc_auc", "rate_misleading_for_h1"} <= set(d)
+    assert {"suspect", "reference", "label", "log10_lr"} <= set(d["pairs"][0])
+    assert {p["label"] for p in d["pairs"]} == {"h1", "h2", "same", "other"}
+    assert 0 <= d["cllr_min"] <= d["cllr"] and d["n_h1"] == 5 and d["n_h2"] == 12
+    # synthetic students copy 80% of their teacher's habits: the system must see it
+    assert d["roc_auc"] > 0.9 and d["teacher_top1"] == d["teacher_top1_of"] == 5
+    same = [p for p in d["pairs"] if p["label"] == "same"]
+    assert same and min(p["score"] for p in same) > max(p["score"] for p in d["pairs"] if p["label"] == "h2")
+
+
+def test_cli_validate_writes_json_and_html(tmp_path, labels):
+    df = panel()
+    models = [(m, (lambda texts: lambda messages, params: texts[messages[-1]["content"]])(
+        dict(zip(g["prompt"], g["text"])))) for m, g in df.groupby("model")]
+    suite = forensics.Suite(name="syn", version="1", description="synthetic", probes=[
+        forensics.Probe(id=pid, category="style", prompt=prompt)
+        for pid, prompt in df.drop_duplicates("probe_id")[["probe_id", "prompt"]].itertuples(index=False)])
+    forensics.run_suite(models, out=tmp_path / "run", suites=[suite], progress=False, use_cache=False)
+    (tmp_path / "labels.yaml").write_text(LABELS)
+    r = subprocess.run([sys.executable, "-m", "forensics", "validate", str(tmp_path / "run"), "--labels",
+                        str(tmp_path / "labels.yaml"), "--json", str(tmp_path / "v.json"), "--html",
+                        str(tmp_path / "v.html")], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "cllr" in r.stdout and "teacher_top1" in r.stdout
+    assert "pair scores" in r.stderr  # progress bars go to stderr
+    d = json.loads((tmp_path / "v.json").read_text())
+    assert d["format"] == "distill-forensics/validation/1" and len(d["pairs"]) > 20
+    html = (tmp_path / "v.html").read_text()
+    assert "Tippett plot" in html and html.count("data:image/png;base64,") == 2 and "<script" not in html
