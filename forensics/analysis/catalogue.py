@@ -34,6 +34,7 @@ class AnalysisInfo:
     title: str
     about: str
     function: Callable  # (df, suspect, reference, controls, **options) -> result(s)
+    interval: str = "effect"  # which quantity the result's 95% CI bounds: "effect" or "statistic"
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -79,11 +80,14 @@ CATALOGUE: tuple[AnalysisInfo, ...] = (
                  "Share of the suspect's texts a reference-vs-controls classifier gives to the reference.",
                  _A),
     AnalysisInfo("error_consistency", "errors", "Error consistency (failing on the same probes)",
-                 "Tetrachoric correlation of right/wrong on the scorable probes.", error_patterns),
+                 "Tetrachoric correlation of right/wrong on the scorable probes.", error_patterns,
+                 interval="statistic"),
     AnalysisInfo("shared_wrong_answers", "errors", "Identical wrong answers beyond chance",
-                 "Identical wrong answers against an accuracy-matched expectation.", error_patterns),
+                 "Identical wrong answers against an accuracy-matched expectation.", error_patterns,
+                 interval="statistic"),
     AnalysisInfo("identity", "identity", "Self-identification",
-                 "Rate at which the suspect names the reference or its vendor as itself.", identity_test),
+                 "Rate at which the suspect names the reference or its vendor as itself.", identity_test,
+                 interval="statistic"),
 )
 
 _BY_NAME = {a.name: a for a in CATALOGUE}

@@ -18,20 +18,44 @@ def _safe(text: object) -> str:
     return escape(for_terminal(text))
 
 
+def _short_verdict(level: int, inconclusive: bool) -> str:
+    """'moderate support for H1', 'no support', 'inconclusive': the verbal scale in a few words."""
+    from forensics.evidence import BANDS
+
+    if inconclusive or level == 0:
+        return "inconclusive"
+    band = next(label for _, lvl, label in BANDS if lvl == abs(level))
+    return "no support" if band == "no" else f"{band} support for H{1 if level > 0 else 2}"
+
+
+def _num(x: float, spec: str) -> str:
+    return "—" if x != x else format(x, spec)
+
+
 def _print_verdicts(table) -> None:
-    """The verdict table, then each reference's per-analysis summary."""
-    t = Table("rank", "reference", "log10 LR", "verdict", "min Holm p", "controls", title=f"suspect: {table['suspect'].iloc[0]}")
+    """The verdict table (fits 100 columns), each reference's verdict sentence and controls, then
+    its per-analysis summary: each 95% CI beside the quantity it bounds (the effect, or for the
+    error and identity analyses the statistic itself)."""
+    from forensics.analysis import analysis_info
+
+    t = Table("rank", "reference", "log10 LR", "verdict", "min Holm p", title=f"suspect: {escape(table['suspect'].iloc[0])}")
     for _, r in table.iterrows():
-        verdict = "inconclusive: " + r["wording"] if r["inconclusive"] else r["wording"]
-        t.add_row(str(r["rank"]), escape(r["reference"]), f"{r['log10_lr']:+.2f}", escape(verdict),
-                  f"{r['min_p_holm']:.3g}", escape(r["controls"]))
+        t.add_row(str(r["rank"]), escape(r["reference"]), f"{r['log10_lr']:+.2f}",
+                  _short_verdict(int(r["level"]), bool(r["inconclusive"])), _num(r["min_p_holm"], ".3g"))
     out.print(t)
     for _, r in table.iterrows():
         ev = r["evidence"]
-        s = Table("analysis", "statistic", "95% CI", "p", "Holm p", "log10 LR", title=f"{escape(r['reference'])}")
+        out.print(f"[bold]{escape(r['reference'])}[/]: {escape(r['wording'])}", highlight=False)
+        out.print(f"  controls: {escape(r['controls'])}", highlight=False)
+        s = Table("analysis", "estimate [95% CI]", "of", "p", "Holm p", "log10 LR")
         for _, a in ev.summary.iterrows():
-            s.add_row(escape(str(a["analysis"])), f"{a['statistic']:.3f}", f"[{a['ci_low']:.3f}, {a['ci_high']:.3f}]",
-                      f"{a['p_value']:.3g}", f"{a['p_holm']:.3g}", f"{a.get('log10_lr_contribution', float('nan')):+.2f}")
+            info = analysis_info(str(a["analysis"]))
+            of = info.interval if info else "effect"
+            value = a["statistic"] if of == "statistic" else a["effect"]
+            ci = (f" [{_num(a['ci_low'], '.3f')}, {_num(a['ci_high'], '.3f')}]"
+                  if a["ci_low"] == a["ci_low"] else "")
+            s.add_row(escape(str(a["analysis"])), _num(value, ".3f") + ci, of, _num(a["p_value"], ".3g"),
+                      _num(a["p_holm"], ".3g"), _num(a.get("log10_lr_contribution", float("nan")), "+.2f"))
         out.print(s)
         for reason in ev.verdict.reasons:
             out.print(f"  - {escape(reason.text)}", highlight=False)

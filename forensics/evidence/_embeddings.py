@@ -65,7 +65,11 @@ class Embedder:
         if self._model is None:
             os.environ["HF_HUB_OFFLINE"] = "1"
             os.environ["TRANSFORMERS_OFFLINE"] = "1"
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # no third-party "Loading weights" bar in our output
 
             self._model = SentenceTransformer(str(find_model_dir()), device=self.device,
                                               local_files_only=True)

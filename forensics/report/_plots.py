@@ -10,21 +10,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ._style import CONTROL, NEUTRAL, SUSPECT
+from ._style import CONTROL, NEUTRAL, SUSPECT, _figure
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from forensics.evidence import Evidence
 
-
-
-def _figure(width: float, height: float):
-    """A new Agg figure and axes (pyplot state is not touched)."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    return fig, fig.add_subplot(1, 1, 1)
 
 
 def plot_null_distributions(evidence: Evidence) -> Figure:

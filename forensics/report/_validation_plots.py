@@ -13,21 +13,13 @@ import numpy as np
 
 from forensics.evidence import ece, tippett
 
-from ._style import CONTROL, NEUTRAL, REFERENCE, SUSPECT
+from ._style import CONTROL, NEUTRAL, REFERENCE, SUSPECT, _figure
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 _H1_LABEL = "H1 true (distilled / same source)"
 _H2_LABEL = "H2 true (not distilled / different source)"
-
-
-def _figure(width: float, height: float):
-    """A new Agg figure and axes (pyplot state is not touched)."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    return fig, fig.add_subplot(1, 1, 1)
 
 
 def _thresholds(llr: np.ndarray, extra: float | None) -> np.ndarray:
