@@ -26,6 +26,7 @@ from ._factory import make_backend
 from ._hf import HFBackend
 from ._llama_server import LlamaServer, free_port
 from ._llamacpp import LlamaCppBackend, plain_prompt
+from ._llamacpp_score import LlamaCppScorer, TokenLogprobs
 from ._localmodels import (
                     LOCAL_MODELS,
                     LocalModel,
@@ -75,6 +76,7 @@ __all__ = [
     "LOCAL_COMPUTE",
     "LOCAL_MODELS",
     "LlamaCppBackend",
+    "LlamaCppScorer",
     "LlamaServer",
     "LocalModel",
     "ModelConfig",
@@ -89,6 +91,7 @@ __all__ = [
     "Response",
     "Result",
     "SelfCheck",
+    "TokenLogprobs",
     "Transcript",
     "amx_instruction_count",
     "check_model",

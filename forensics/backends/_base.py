@@ -69,6 +69,7 @@ class Capabilities:
     system_prompt: bool = True
     max_concurrency: int = 1  # sensible default limit for this backend
     in_process: bool = False  # runs on this machine's CPU (serialise with other local models)
+    scoring: bool = False  # can score given text: `score(messages, text) -> TokenLogprobs`
 
 
 @runtime_checkable

@@ -55,7 +55,8 @@ class LlamaCppBackend:
         self._llm = None
         self._has_template: bool | None = None
         self._lock = threading.Lock()
-        self.capabilities = Capabilities(logprobs=True, max_concurrency=1, in_process=True)
+        self._scorer = None
+        self.capabilities = Capabilities(logprobs=True, max_concurrency=1, in_process=True, scoring=True)
 
     def describe(self) -> dict:
         return {"kind": self.name, "path": str(self.path), "file_size": self.path.stat().st_size,
@@ -107,7 +108,18 @@ class LlamaCppBackend:
     async def generate(self, requests: list[Request]) -> list[Result]:
         return [await asyncio.to_thread(self._generate_sync, r) for r in requests]
 
+    def score(self, messages: list[dict], text: str):
+        """Per-token log-probabilities of `text` as this model's answer to `messages`."""
+        from ._llamacpp_score import LlamaCppScorer
+
+        if self._scorer is None:
+            self._scorer = LlamaCppScorer(self.path, n_ctx=self.n_ctx, n_threads=self.n_threads)
+        return self._scorer.score(messages, text)
+
     async def aclose(self) -> None:
+        if self._scorer is not None:
+            self._scorer.close()
+            self._scorer = None
         if self._llm is not None:
             close = getattr(self._llm, "close", None)
             if close:
