@@ -56,6 +56,9 @@ def first_difference(a, b, path="$"):
 
 
 def main() -> int:
+    if len(sys.argv) != 3 or sys.argv[1] in ("-h", "--help"):
+        print(__doc__)
+        return 0 if len(sys.argv) == 2 else 2
     before_path, after_path = sys.argv[1:3]
     before_text = open(before_path, encoding="utf-8").read()
     before, after = json.loads(before_text), json.loads(open(after_path, encoding="utf-8").read())

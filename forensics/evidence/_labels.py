@@ -139,12 +139,9 @@ class Labels:
             return f"a student of {', '.join(sorted(taught & rel))}"
         if e.noisy:
             return "its label is open to doubt (noisy)"
-        if taught:
-            return None  # another vendor's student: independent of this reference
-        if e.teacher is None and not e.teachers and not e.same_as and not e.family and not e.vendor \
-                and "teacher" not in e.model_fields_set:
+        if not e.model_fields_set & {"teacher", "teachers", "same_as", "family", "vendor"}:
             return "no documented lineage"
-        return None
+        return None  # documented independent, or another vendor's student
 
     def related_to(self, model: str, suspect: str) -> str | None:
         """Why `model` is related to the suspect (None when it is not, as far as documented)."""

@@ -70,3 +70,11 @@ def test_bad_labels_files_name_the_problem(tmp_path, text, msg):
     p.write_text(text)
     with pytest.raises(InputError, match=msg):
         load_labels(p)
+
+
+def test_a_model_without_documented_lineage_is_no_control(tmp_path):
+    p = tmp_path / "l.yaml"
+    p.write_text("references: [r]\nmodels:\n  r: {vendor: V}\n  x: {group: g}\n  y: {teacher: null}\n")
+    labels = load_labels(p)
+    adm = labels.admissible_controls(["r", "s", "x", "y"], "s", "r")
+    assert adm.admitted == ["y"] and adm.excluded["x"] == "no documented lineage"
