@@ -26,8 +26,8 @@ app.add_typer(probes_app, name="probes")
 RunDir = Annotated[Path, typer.Argument(help="Run directory (holds run.sqlite).")]
 
 
-@app.command()
-def run(
+@app.command("run")
+def _run(
     model: Annotated[list[str], typer.Option("--model", "-m", help="NAME=SPEC; SPEC is openai:MODEL[@BASE_URL], "
                      "llamacpp:PATH.gguf|smollm2|qwen2.5-coder-0.5b|gemma3-270m, hf:PATH, or replay:FILE. Repeatable.")] = [],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run directory; an existing one is resumed.")] = ...,
@@ -72,7 +72,7 @@ def run(
 
 
 @app.command("import")
-def import_(
+def _import(
     file: Annotated[Path, typer.Argument(help="AlpacaEval model_outputs.json, JSONL or CSV with prompt/response.")],
     name: Annotated[str, typer.Option("--name", "-n", help="Model name in the run.")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run directory (created or extended).")],
@@ -85,8 +85,8 @@ def import_(
               f"{s['unchanged']} already there, {s['bundled_matches']} matched bundled probes")
 
 
-@app.command()
-def export(
+@app.command("export")
+def _export(
     run_dir: RunDir,
     format: Annotated[str, typer.Option("--format", "-f", help="jsonl, csv or parquet")] = "jsonl",
     output: Annotated[Path, typer.Option("--output", "-o", help="Output file.")] = ...,
@@ -98,8 +98,8 @@ def export(
     out.print(f"wrote {n} rows to {_safe(output)}")
 
 
-@app.command()
-def verify(run_dir: RunDir) -> None:
+@app.command("verify")
+def _verify(run_dir: RunDir) -> None:
     """Recompute every response hash, the hash chain and the manifest hash. Exit 0 when intact."""
     from forensics.store import RunStore, verify_run
 
@@ -112,8 +112,8 @@ def verify(run_dir: RunDir) -> None:
         out.print(f"intact: {store.count_responses()} responses, manifest hash {store.get_manifest('manifest_hash')}")
 
 
-@app.command()
-def errors(run_dir: RunDir) -> None:
+@app.command("errors")
+def _errors(run_dir: RunDir) -> None:
     """List cells that ended with an error (rerun `forensics run` to retry them)."""
     from forensics.store import RunStore
 
@@ -129,8 +129,8 @@ def errors(run_dir: RunDir) -> None:
     out.print(t)
 
 
-@app.command()
-def analyze(
+@app.command("analyze")
+def _analyze(
     run_dir: RunDir,
     suspect: Annotated[str, typer.Option("--suspect", "-S", help="The model under suspicion.")],
     reference: Annotated[list[str], typer.Option("--reference", "-R", help="Candidate teacher (repeatable: ranks them).")],
@@ -153,8 +153,8 @@ def analyze(
     _print_verdicts(table)
 
 
-@app.command()
-def report(
+@app.command("report")
+def _report(
     run_dir: RunDir,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="HTML file (default RUN_DIR/report.html).")] = None,
     suspect: Annotated[Optional[str], typer.Option("--suspect", "-S", help="Analyse first with this suspect.")] = None,
@@ -174,7 +174,7 @@ def report(
 
 
 @probes_app.command("list")
-def probes_list(
+def _probes_list(
     suite: Annotated[list[str], typer.Option("--suite", "-s", help="Suite name or path (default: all bundled).")] = [],
     as_json: Annotated[bool, typer.Option("--json", help="JSON list of probes.")] = False,
 ) -> None:
@@ -196,7 +196,7 @@ def probes_list(
 
 
 @probes_app.command("show")
-def probes_show(probe_id: Annotated[str, typer.Argument(help="Probe id.")]) -> None:
+def _probes_show(probe_id: Annotated[str, typer.Argument(help="Probe id.")]) -> None:
     """Show one probe in full (YAML)."""
     import yaml
 
@@ -212,7 +212,7 @@ def probes_show(probe_id: Annotated[str, typer.Argument(help="Probe id.")]) -> N
 
 
 @probes_app.command("validate")
-def probes_validate(paths: Annotated[Optional[list[Path]], typer.Argument(help="Suite files (default: all bundled).")] = None) -> None:
+def _probes_validate(paths: Annotated[Optional[list[Path]], typer.Argument(help="Suite files (default: all bundled).")] = None) -> None:
     """Validate suite files against the schema; exit 2 naming file, probe and field on error."""
     from forensics.probes import bundled_suites, check_unique_ids, load_suite
 
@@ -223,7 +223,7 @@ def probes_validate(paths: Annotated[Optional[list[Path]], typer.Argument(help="
 
 
 @probes_app.command("schema")
-def probes_schema(output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None) -> None:
+def _probes_schema(output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None) -> None:
     """Print (or write) the JSON Schema of a probe suite."""
     from forensics.probes import suite_json_schema
 
@@ -234,8 +234,8 @@ def probes_schema(output: Annotated[Optional[Path], typer.Option("--output", "-o
         sys.stdout.write(text)
 
 
-@app.command()
-def demo(
+@app.command("demo")
+def _demo(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where to write the demo run.")] = Path("forensics-demo"),
     probes: Annotated[int, typer.Option(min=10, help="Probes per model.")] = 60,
     max_tokens: Annotated[int, typer.Option(min=8)] = 96,
@@ -246,8 +246,8 @@ def demo(
     _run_demo(out_dir, n_probes=probes, max_tokens=max_tokens, console=out)
 
 
-@app.command()
-def doctor(
+@app.command("doctor")
+def _doctor(
     model: Annotated[list[str], typer.Option("--model", "-m", help="NAME=SPEC of a local model to check too "
                      "(default: the bundled local models that are installed).")] = [],
 ) -> None:

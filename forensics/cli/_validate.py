@@ -13,8 +13,8 @@ from ._app import RunDir, app
 from ._display import _progress_printer, _safe, out
 
 
-@app.command()
-def validate(
+@app.command("validate")
+def _validate(
     run_dir: RunDir,
     labels: Annotated[Path, typer.Option("--labels", help="Lineage labels of the run's models (YAML).")],
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write every pair's LR and the figures as JSON.")] = None,
