@@ -132,10 +132,11 @@ def pair_statistics(pop: Population, suspect: str, reference: str) -> dict[str, 
 
 def population_scores(pop: Population, pairs: Sequence[tuple[str, str]],
                       controls: Callable[[str, str], Sequence[str]],
-                      progress: Progress | None = None) -> pd.DataFrame:
+                      progress: Progress | None = None,
+                      cache: dict | None = None) -> pd.DataFrame:
     """Per (S, R): each statistic as a z against its controls scored as if each were the suspect,
     and `score`, the mean of those z's. A control's statistic uses the same look-ups as S's."""
-    cache: dict[tuple[str, str], dict[str, float]] = {}
+    cache = {} if cache is None else cache  # (S, R) -> pair_statistics, reusable across calls
 
     def stats(s: str, r: str) -> dict[str, float]:
         if (s, r) not in cache:

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from forensics.core import ForensicsError
+from forensics.core import ForensicsError, file_sha256
 
 from ._cpu import REBUILD_COMMAND, cpu_model, default_threads, relevant_flags
 
@@ -134,8 +134,11 @@ def ggml_cpu_libraries() -> list[Path]:
     if spec is None or not spec.submodule_search_locations:
         return []
     lib = Path(list(spec.submodule_search_locations)[0]) / "lib"
-    real = {p.resolve() for p in lib.glob("libggml-cpu*.so*")}  # the .so, .so.0 links name one file
-    return sorted(real)
+    # a wheel installs the .so, .so.0 and .so.0.x names as links or as identical copies: one each
+    seen: dict[str, Path] = {}
+    for p in sorted(lib.glob("libggml-cpu*.so*"), key=lambda p: (len(p.name), p.name)):
+        seen.setdefault(file_sha256(p.resolve()), p)
+    return sorted(seen.values())
 
 
 def amx_instruction_count(library: Path) -> int | None:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from ._validation_metrics import apply_elub, elub_bounds
+
 MIN_PER_CLASS = 2  # a calibration needs at least this many H1 and H2 pairs
 
 
@@ -26,8 +28,6 @@ def _fit(scores: np.ndarray, is_h1: np.ndarray):
 def calibrate(train_scores, train_is_h1, scores) -> tuple[np.ndarray, tuple[float, float]]:
     """log10 LRs of `scores` from a calibration fitted on the training pairs, ELUB-bounded, and
     the bounds (log10) computed on the training pairs' own calibrated LRs."""
-    from ._validation_metrics import apply_elub, elub_bounds
-
     x = np.asarray(train_scores, float)
     y = np.asarray(train_is_h1, bool)
     cal = _fit(x, y)

@@ -80,7 +80,7 @@ def validation_pairs(labels: Labels, models: list[str]) -> list[tuple[str, str, 
     return out
 
 
-def _p_values(pop, table: pd.DataFrame, controls) -> list[float]:
+def _p_values(pop, table: pd.DataFrame, controls, cache: dict) -> list[float]:
     """One-sided predictive p of S's score among its controls' scores (each scored as if suspect)."""
     out = []
     for s, r, score in zip(table["suspect"], table["reference"], table["score"]):
@@ -89,7 +89,8 @@ def _p_values(pop, table: pd.DataFrame, controls) -> list[float]:
             out.append(np.nan)
             continue
         as_s = population_scores(pop, [(c, r) for c in ctrl],
-                                 lambda c, rr, ctrl=ctrl: [x for x in ctrl if x != c])["score"].to_numpy(float)
+                                 lambda c, rr, ctrl=ctrl: [x for x in ctrl if x != c],
+                                 cache=cache)["score"].to_numpy(float)
         as_s = as_s[np.isfinite(as_s)]
         k = len(as_s)
         sd = as_s.std(ddof=1) if k >= 2 else np.nan
@@ -107,11 +108,13 @@ def validate_panel(df: pd.DataFrame, labels: Labels, *, progress: Progress | Non
         return labels.admissible_controls(models, s, r).admitted
 
     pairs = validation_pairs(labels, models)
-    table = population_scores(pop, [(s, r) for s, r, _, _ in pairs], controls, progress=progress)
+    stats_cache: dict = {}  # every (model, reference) statistic is computed once
+    table = population_scores(pop, [(s, r) for s, r, _, _ in pairs], controls, progress=progress,
+                              cache=stats_cache)
     table["label"] = [lab for _, _, lab, _ in pairs]
     table["kind"] = [kind for _, _, _, kind in pairs]
     table = cross_validated_lrs(table, labels.group)
-    table["p_value"] = _p_values(pop, table, controls)
+    table["p_value"] = _p_values(pop, table, controls, stats_cache)
     main = table[table["kind"].isin(["student_teacher", "independent_reference"])
                  & np.isfinite(table["log10_lr"].to_numpy(float))]
     summary = validation_summary(main["log10_lr"].to_numpy(float), (main["label"] == "h1").to_numpy())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as _dt
 from pathlib import Path
 
+import numpy as np
+
 from forensics._version import __version__
 
 from ._figures import _to_uri
@@ -42,7 +44,7 @@ def render_validation_page(validation) -> str:
     t = validation.pairs
     main = t[t["kind"].isin(["student_teacher", "independent_reference"])]
     llr, is_h1 = main["log10_lr"].to_numpy(float), (main["label"] == "h1").to_numpy()
-    ok = ~(llr != llr)
+    ok = np.isfinite(llr)
     pairs = [{"suspect": _visible_text(r.suspect), "reference": _visible_text(r.reference),
               "label": r.label, "kind": r.kind, "log10_lr": _fmt_signed(r.log10_lr),
               "score": _fmt(r.score), "p_value": _fmt_p(r.p_value), "n_controls": _fmt(r.n_controls)}
