@@ -36,6 +36,10 @@ _LAZY = {
     "pair_statistics": "._population",
     "population_scores": "._population",
     "population_similarities": "._population",
+    "Profiles": "._profile",
+    "distinctive_agreement": "._profile",
+    "distinctive_features": "._profile",
+    "model_profiles": "._profile",
 }
 
 __all__ = ["EXHIBIT_KINDS", "RESPONSE_COLUMNS", "AnalysisResult", "Exhibit", "holm", "log10_bayes_factor",

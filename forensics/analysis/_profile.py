@@ -1,0 +1,85 @@
+"""R's distinctive word choices, and how far a suspect repeats them: a lineage signal, not a genre one.
+
+Each model's profile is the relative frequency of the panel's most frequent word 1-2-grams over
+all its answers (Burrows' "most frequent words", as in authorship attribution). For a pair (S, R)
+judged against controls C1..Ck, every feature is z-scored against the controls' profiles, so
+what chat models in general write weighs nothing. R's *distinctive* features are those where
+|z_R| > DISTINCT_Z: words R uses far more (or far less) than the controls do. The statistic is
+the mean of sign(z_R) * z_S over them (z_S clipped to +-CLIP, so one word cannot dominate): a
+student that took up its teacher's habits leans the same way; an independent model does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+N_FEATURES = 5000  # the panel's most frequent word 1-2-grams
+DISTINCT_Z = 2.0  # |z| over the controls beyond which a feature is one of R's distinctive choices
+CLIP = 5.0  # bound on one feature's z of S
+_SD_FLOOR = 1e-9  # a feature no control uses has z = +-(its frequency / floor), then clipped
+
+
+@dataclass
+class Profiles:
+    """Relative n-gram frequencies of every model over the panel: `freq[model, feature]`."""
+
+    models: list[str]
+    features: list[str]
+    freq: np.ndarray
+
+    def index(self, model: str) -> int:
+        return self.models.index(model)
+
+
+def model_profiles(models: Sequence[str], texts: Sequence[Sequence[str]],
+                   n_features: int = N_FEATURES) -> Profiles:
+    """Profiles of `models` from `texts[model][probe]` (case kept; punctuation marks are tokens)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    docs = ["\n".join(row) for row in texts]
+    try:
+        vec = CountVectorizer(ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b|[^\w\s]", lowercase=False,
+                              dtype=np.float64)
+        x = vec.fit_transform(docs)
+    except ValueError:  # no token anywhere
+        return Profiles(list(models), [], np.zeros((len(models), 0)))
+    totals = np.asarray(x.sum(0)).ravel()
+    order = np.argsort(-totals, kind="stable")[:n_features]
+    counts = x[:, order].toarray()
+    sums = counts.sum(1, keepdims=True)
+    freq = np.divide(counts, sums, out=np.zeros_like(counts), where=sums > 0)
+    names = vec.get_feature_names_out()
+    return Profiles(list(models), [str(names[k]) for k in order], freq)
+
+
+def distinctive_agreement(prof: Profiles, suspect: str, reference: str, controls: Sequence[str]) -> float:
+    """Mean sign(z_R) * clip(z_S) over R's distinctive features, z against `controls` (NaN if < 2
+    controls or R has no distinctive feature)."""
+    base = [prof.index(c) for c in controls if c not in (suspect, reference)]
+    if len(base) < 2 or prof.freq.shape[1] == 0:
+        return float("nan")
+    f = prof.freq[base]
+    mu, sd = f.mean(0), np.maximum(f.std(0), _SD_FLOOR)
+    z_r = (prof.freq[prof.index(reference)] - mu) / sd
+    z_s = np.clip((prof.freq[prof.index(suspect)] - mu) / sd, -CLIP, CLIP)
+    pick = np.abs(z_r) > DISTINCT_Z
+    return float(np.mean(np.sign(z_r[pick]) * z_s[pick])) if pick.any() else float("nan")
+
+
+def distinctive_features(prof: Profiles, suspect: str, reference: str, controls: Sequence[str],
+                         top: int = 10) -> list[tuple[str, float, float]]:
+    """The features that add most to the agreement: (feature, z_R, z_S), largest product first."""
+    base = [prof.index(c) for c in controls if c not in (suspect, reference)]
+    if len(base) < 2 or prof.freq.shape[1] == 0:
+        return []
+    f = prof.freq[base]
+    mu, sd = f.mean(0), np.maximum(f.std(0), _SD_FLOOR)
+    z_r = np.clip((prof.freq[prof.index(reference)] - mu) / sd, -CLIP, CLIP)
+    z_s = np.clip((prof.freq[prof.index(suspect)] - mu) / sd, -CLIP, CLIP)
+    pick = np.flatnonzero(np.abs(z_r) > DISTINCT_Z)
+    gain = np.sign(z_r[pick]) * z_s[pick]
+    best = pick[np.argsort(-gain, kind="stable")[:top]]
+    return [(prof.features[k], float(z_r[k]), float(z_s[k])) for k in best]
