@@ -22,6 +22,8 @@ _LAZY = {
     "shared_wrong_answers": ".errors",
     "error_patterns": ".errors",
     "identity_test": ".identity",
+    "likelihood_under_reference": ".likelihood",
+    "score_columns": ".likelihood",
     "extract_identity_claims": ".identity",
     "CATALOGUE": ".catalogue",
     "FAMILIES": ".catalogue",

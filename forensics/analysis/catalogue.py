@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .attribution import attribution_analysis
 from .errors import error_patterns
 from .identity import identity_test
+from .likelihood import likelihood_under_reference
 from .similarity import similarity_analyses
 from .stylometry import stylometry_analyses
 
@@ -48,6 +49,8 @@ FAMILIES: tuple[Family, ...] = (
            "wrong answers, more often than independent models do.", null_mass=0.5),
     Family("identity", "Whether the suspect names the reference (or its maker) when asked who it is.",
            null_mass=0.8),
+    Family("likelihood", "How likely the suspect's texts are under the reference's own weights, beyond "
+           "how likely the other candidates' weights find them (open-weights references only)."),
 )
 
 _S, _Y, _A = similarity_analyses, stylometry_analyses, attribution_analysis
@@ -87,6 +90,10 @@ CATALOGUE: tuple[AnalysisInfo, ...] = (
                  interval="statistic"),
     AnalysisInfo("identity", "identity", "Self-identification",
                  "Rate at which the suspect names the reference or its vendor as itself.", identity_test,
+                 interval="statistic"),
+    AnalysisInfo("likelihood.under_reference", "likelihood", "Likelihood under the reference's weights",
+                 "Mean per-token log-probability of the answers under R's weights minus that under the "
+                 "other scorers' weights (never the answer's own model).", likelihood_under_reference,
                  interval="statistic"),
 )
 

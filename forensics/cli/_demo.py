@@ -1,9 +1,13 @@
 """`forensics demo`: the whole job offline, on real local models that pip installs.
 
-The case: a suspect "AcmeChat" that is really SmolLM2-135M-Instruct behind its own system
-prompt and sampling settings, served by `llama_cpp.server` on 127.0.0.1 and reached through
-the `openai` backend; candidate references SmolLM2 and Qwen2.5-Coder-0.5B (in process); the
-Gemma 3 270M base model as an independent control.
+Two suspects, one guilty and one innocent of distilling SmolLM2:
+- "AcmeChat" is really SmolLM2-135M-Instruct behind its own system prompt and sampling settings,
+  served by `llama_cpp.server` on 127.0.0.1 and reached through the `openai` backend;
+- "BetaBot" is really Qwen2.5-Coder-0.5B behind its own persona: independent of SmolLM2.
+Candidate references SmolLM2 and Qwen2.5-Coder-0.5B, with the Gemma 3 270M base model and the
+other suspect as controls (every other model of the run, the default). With `likelihood=True`
+the three local models' weights also score every text (`forensics score`), which adds the
+likelihood family (about 1 s per text and scorer on 2 cores: some 14 minutes more).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from forensics.collect import run_suite
 from forensics.store import load_run
 
 ACME_SYSTEM = "You are AcmeChat, a friendly assistant built by Acme Corp. Answer helpfully."
+BETA_SYSTEM = "You are BetaBot, the assistant of Beta Labs. Be clear and brief."
+REFERENCES = ("SmolLM2-135M", "Qwen2.5-Coder-0.5B")
 # Share of demo probes per category (scorable categories get more, they carry error evidence).
 DEMO_MIX = {"identity": 0.2, "error_trap": 0.3, "style": 0.15, "refusal": 0.1, "reasoning": 0.1, "knowledge": 0.15}
 
@@ -50,7 +56,8 @@ def _demo_suites(n_probes: int, seed: int = 0) -> list[Suite]:
     return out
 
 
-def _run_demo(out_dir: str | Path, *, n_probes: int = 60, max_tokens: int = 96, console: Console | None = None) -> Path:
+def _run_demo(out_dir: str | Path, *, n_probes: int = 60, max_tokens: int = 96, console: Console | None = None,
+              likelihood: bool = False) -> Path:
     from forensics.backends import LlamaServer
 
     console = console or Console()
@@ -75,28 +82,46 @@ def _run_demo(out_dir: str | Path, *, n_probes: int = 60, max_tokens: int = 96, 
         except EndpointDown as e:
             raise EndpointDown(f"{e} The demo's llama_cpp.server {server.exit_description()}.") from None
     # one llama.cpp process at a time: two on 2 cores slow each other about 4x
-    refs = [ModelConfig(name="SmolLM2-135M", spec=f"llamacpp:{smol}"),
+    refs = [ModelConfig(name="BetaBot", spec=f"llamacpp:{qwen}", system=BETA_SYSTEM, temperature=0.9,
+                        top_p=0.95),
+            ModelConfig(name="SmolLM2-135M", spec=f"llamacpp:{smol}"),
             ModelConfig(name="Qwen2.5-Coder-0.5B", spec=f"llamacpp:{qwen}"),
             ModelConfig(name="Gemma3-270M-base", spec=f"llamacpp:{gemma}")]
     run_suite(refs, **common)
     run = load_run(out_dir)
     console.print(f"stored {len(run.responses)} responses from {run.responses.model.nunique()} models "
                   f"in {time.monotonic() - t0:.0f}s: {out_dir / 'run.sqlite'}")
+    if likelihood:
+        _score(out_dir, refs[1:], console)
     _analyse_and_report(out_dir, console)
     console.print(f"done in {time.monotonic() - t0:.0f}s. Next: `forensics verify {out_dir}`, "
                   f"`forensics export {out_dir} -f csv -o demo.csv`")
     return out_dir
 
 
+def _score(out_dir: Path, scorers: list[ModelConfig], console: Console) -> None:
+    """Every stored text's log-probability under each local model's weights (the likelihood family)."""
+    from forensics.collect import score_run
+
+    from ._display import _progress_printer
+
+    console.print("scoring every answer under the weights of " + ", ".join(m.name for m in scorers) + " ...")
+    with _progress_printer() as progress:
+        score_run(out_dir, [(m.name, m.spec) for m in scorers], progress=progress)
+
+
 def _analyse_and_report(out_dir: Path, console: Console) -> None:
-    """Rank the candidate references for AcmeChat against the control, store it, write the report."""
+    """Rank the candidate references for each suspect against every other model, store, report."""
     from forensics.evidence import rank
 
     from ._display import _print_verdicts
 
-    console.print("analysing: AcmeChat against SmolLM2 and Qwen (each the other's control), Gemma as control ...")
-    table = rank(out_dir, "AcmeChat", ["SmolLM2-135M", "Qwen2.5-Coder-0.5B"], ["Gemma3-270M-base"])
-    _print_verdicts(table)
+    for suspect in ("AcmeChat", "BetaBot"):
+        console.print(f"analysing: {suspect} against SmolLM2 and Qwen (each the other's control), "
+                      "every other model as a control ...")
+        _print_verdicts(rank(out_dir, suspect, list(REFERENCES)))
+    console.print("In plain words: a model re-hosted from R's weights (as AcmeChat is) and a model "
+                  "distilled from R's outputs leave the same traces here; this evidence cannot tell them apart.")
     try:
         from forensics.report import write_report
     except ImportError:  # the report module is optional in this version

@@ -9,7 +9,7 @@ from ._labels import Admission, Labels, load_labels
 from ._likelihood import BANDS, LRModel, verbal_scale, wording
 from ._parallel import analyze_pairs, default_jobs
 from ._rank import rank_references
-from ._stored import analyze, rank, stored_evidence
+from ._stored import analyze, rank, responses_with_scores, stored_evidence
 from ._types import REASON_KINDS, Evidence, Minimums, Reason, Verdict
 from ._validate import Validation, validate_panel, validation_pairs
 from ._validation_metrics import (apply_elub, cllr, cllr_cal, cllr_min, ece, eer, elub_bounds,
@@ -54,6 +54,7 @@ __all__ = [
     "hashing_embed",
     "rank",
     "rank_references",
+    "responses_with_scores",
     "stored_evidence",
     "verbal_scale",
     "wording",

@@ -48,6 +48,23 @@ def _embedder(run: Run, models: Sequence[str], progress=None):
     return emb.embed
 
 
+def responses_with_scores(run: Run) -> pd.DataFrame:
+    """The run's responses with a `logprob:<scorer>` column (mean log-probability per token) for
+    every scorer cached in the run (`forensics score`); the responses alone when none is."""
+    from forensics.store import cached_scores, run_texts
+
+    scores = cached_scores(run.path)
+    if scores.empty:
+        return run.responses
+    scores = scores[scores["n_tokens"] > 0]
+    scores = scores.assign(mean=scores["logprob"] / scores["n_tokens"])
+    wide = scores.pivot(index="text_key", columns="scorer", values="mean")
+    wide.columns = [f"logprob:{c}" for c in wide.columns]
+    keys = run_texts(run.path)[["model", "probe_id", "sample", "text_key"]]
+    cols = keys.merge(wide, left_on="text_key", right_index=True, how="left").drop(columns="text_key")
+    return run.responses.merge(cols, on=["model", "probe_id", "sample"], how="left")
+
+
 def _provenance(run: Run) -> dict:
     return {"run_manifest_hash": run.manifest.get("manifest_hash"), "n_responses": int(len(run.responses))}
 
@@ -62,7 +79,7 @@ def analyze(run: Run | str | Path, suspect: str, reference: str, controls: Seque
     """
     run = _as_run(run)
     ctrl = _roles(run, suspect, [reference], controls)
-    ev = analyze_responses(run.responses, suspect, reference, ctrl, seed=seed,
+    ev = analyze_responses(responses_with_scores(run), suspect, reference, ctrl, seed=seed,
                            embed=_embedder(run, [suspect, reference, *ctrl], progress) if embed is None
                            else embed)
     ev.settings.update(_provenance(run))
@@ -89,7 +106,7 @@ def rank(run: Run | str | Path, suspect: str, references: Sequence[str], control
             raise InputError("give either --labels or --control, not both")
         models = sorted(run.responses["model"].unique())
         admissions = {r: labels.admissible_controls(models, suspect, r) for r in references}
-    table = rank_references(run.responses, suspect, list(references), ctrl, seed=seed,
+    table = rank_references(responses_with_scores(run), suspect, list(references), ctrl, seed=seed,
                             embed=_embedder(run, [suspect, *references, *ctrl], progress) if embed is None
                             else embed,
                             jobs=jobs if jobs > 0 else default_jobs(),
