@@ -15,7 +15,7 @@ from forensics.core import for_analysis
 from ._result import RESPONSE_COLUMNS
 
 EXHIBIT_CHARS = 2_000
-TEXT_CATEGORIES_EXCLUDED = ("identity",)  # self-identification belongs to identity.py
+TEXT_CATEGORIES_EXCLUDED = ("identity", "fingerprint")  # identity.py and greedy.py read those
 
 Embed = Callable[[list[str]], np.ndarray]
 

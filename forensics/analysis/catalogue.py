@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .attribution import attribution_analysis
 from .errors import error_patterns
+from .greedy import greedy_agreement
 from .identity import identity_test
 from .likelihood import likelihood_under_reference
 from .similarity import similarity_analyses
@@ -51,6 +52,10 @@ FAMILIES: tuple[Family, ...] = (
            null_mass=0.8),
     Family("likelihood", "How likely the suspect's texts are under the reference's own weights, beyond "
            "how likely the other candidates' weights find them (open-weights references only)."),
+    Family("reasoning", "The similarity measures again, on the reasoning traces (`<think>` or "
+           "`reasoning_content`) where the suspect and the reference both give one.", group="texts"),
+    Family("greedy", "Whether the suspect picks the reference's first words on the fingerprint suite at "
+           "temperature 0, more often than the controls do (Nikolic et al. 2025)."),
 )
 
 _S, _Y, _A = similarity_analyses, stylometry_analyses, attribution_analysis
@@ -95,6 +100,17 @@ CATALOGUE: tuple[AnalysisInfo, ...] = (
                  "Mean per-token log-probability of the answers under R's weights minus that under the "
                  "other scorers' weights (never the answer's own model).", likelihood_under_reference,
                  interval="statistic"),
+    *(AnalysisInfo(f"reasoning.{m}", "reasoning", f"Reasoning traces: {t}",
+                   f"{t}, computed on the reasoning traces instead of the answers.", _S)
+      for m, t in (("embedding_cosine", "similarity of meaning"), ("tfidf_word", "shared words and phrases"),
+                   ("tfidf_char", "shared character patterns"), ("lcs_ratio", "longest common word sequence"),
+                   ("content_overlap", "shared content words"), ("embedding_mmd", "distribution of meanings"))),
+    AnalysisInfo("greedy.first_word", "greedy", "Greedy agreement: first word",
+                 "Share of fingerprint probes on which S's first word equals R's (temperature 0).",
+                 greedy_agreement, interval="statistic"),
+    AnalysisInfo("greedy.first_3_words", "greedy", "Greedy agreement: first three words",
+                 "Share of fingerprint probes on which S's first three words equal R's (temperature 0).",
+                 greedy_agreement, interval="statistic"),
 )
 
 _BY_NAME = {a.name: a for a in CATALOGUE}

@@ -7,7 +7,7 @@ import os
 import time
 from urllib.parse import urlparse
 
-from forensics.core import InputError, redact_url
+from forensics.core import InputError, redact_url, with_reasoning
 
 from ._base import Capabilities, Failure, Request, Response, Result
 
@@ -47,6 +47,14 @@ def _reason(exc: BaseException) -> str:
             return os.strerror(inner.errno)
         inner = inner.__cause__ or inner.__context__
     return str(exc)[:100] or type(exc).__name__
+
+
+def _reasoning_content(msg) -> str | None:
+    """The server's separate reasoning trace (`reasoning_content`, as DeepSeek and vLLM send it)."""
+    value = getattr(msg, "reasoning_content", None)
+    if value is None:
+        value = (getattr(msg, "model_extra", None) or {}).get("reasoning_content")
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def failure_from_exception(exc: BaseException) -> Failure:
@@ -130,8 +138,10 @@ class OpenAIBackend:
             return Failure("bad_response", "response has no choices", True)
         msg = getattr(choices[0], "message", None)
         text = getattr(msg, "content", None)
-        if not isinstance(text, str):
+        reasoning = _reasoning_content(msg)
+        if not isinstance(text, str) and not reasoning:
             return Failure("bad_response", "response choice has no text content", True)
+        text = with_reasoning(reasoning, text if isinstance(text, str) else "")
         usage = getattr(resp, "usage", None)
         return Response(text=text, finish_reason=choices[0].finish_reason,
                         tokens_in=getattr(usage, "prompt_tokens", None),

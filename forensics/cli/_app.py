@@ -239,8 +239,8 @@ def _probes_schema(output: Annotated[Optional[Path], typer.Option("--output", "-
 @app.command("demo")
 def _demo(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where to write the demo run.")] = Path("forensics-demo"),
-    probes: Annotated[int, typer.Option(min=10, help="Probes per model.")] = 60,
-    max_tokens: Annotated[int, typer.Option(min=8)] = 96,
+    probes: Annotated[int, typer.Option(min=10, help="Probes per model (besides the fingerprint subset).")] = 40,
+    max_tokens: Annotated[int, typer.Option(min=8)] = 80,
     likelihood: Annotated[bool, typer.Option("--likelihood", help="Also score every answer under the three "
                           "local models' weights (the likelihood family; about 14 minutes more on 2 cores).")] = False,
 ) -> None:

@@ -5,7 +5,8 @@ Two suspects, one guilty and one innocent of distilling SmolLM2:
   served by `llama_cpp.server` on 127.0.0.1 and reached through the `openai` backend;
 - "BetaBot" is really Qwen2.5-Coder-0.5B behind its own persona: independent of SmolLM2.
 Candidate references SmolLM2 and Qwen2.5-Coder-0.5B, with the Gemma 3 270M base model and the
-other suspect as controls (every other model of the run, the default). With `likelihood=True`
+other suspect as controls (every other model of the run, the default). Every model also answers
+a seeded subset of the fingerprint suite at temperature 0 (the greedy family). With `likelihood=True`
 the three local models' weights also score every text (`forensics score`), which adds the
 likelihood family (about 1 s per text and scorer on 2 cores: some 14 minutes more).
 """
@@ -26,7 +27,7 @@ from forensics.backends import (
     smollm2_path,
 )
 from forensics.collect import EndpointDown
-from forensics.probes import Suite, bundled_suites
+from forensics.probes import Suite, bundled_suites, fingerprint_suite
 from forensics.collect import run_suite
 from forensics.store import load_run
 
@@ -56,8 +57,21 @@ def _demo_suites(n_probes: int, seed: int = 0) -> list[Suite]:
     return out
 
 
-def _run_demo(out_dir: str | Path, *, n_probes: int = 60, max_tokens: int = 96, console: Console | None = None,
-              likelihood: bool = False) -> Path:
+def _demo_fingerprint(n: int, seed: int = 0) -> Suite:
+    """A seeded subset of the fingerprint suite (run at temperature 0 with a few tokens)."""
+    fp = fingerprint_suite()
+    chosen = sorted(random.Random(seed).sample(fp.probes, min(n, len(fp.probes))), key=lambda p: p.id)
+    return Suite(name=fp.name, version=f"{fp.version}+demo{len(chosen)}",
+                 description=f"Demo subset ({len(chosen)} probes, seed {seed}) of: {fp.description}", probes=chosen)
+
+
+def _greedy(models: list[ModelConfig]) -> list[ModelConfig]:
+    """The same models, greedy (temperature 0) for the fingerprint suite."""
+    return [m.model_copy(update={"temperature": 0.0}) if m.temperature is not None else m for m in models]
+
+
+def _run_demo(out_dir: str | Path, *, n_probes: int = 40, max_tokens: int = 80, console: Console | None = None,
+              likelihood: bool = False, n_fingerprint: int = 80) -> Path:
     from forensics.backends import LlamaServer
 
     console = console or Console()
@@ -72,6 +86,8 @@ def _run_demo(out_dir: str | Path, *, n_probes: int = 60, max_tokens: int = 96, 
     require_local_backends([("SmolLM2-135M", "llamacpp", str(smol)), ("Qwen2.5-Coder-0.5B", "llamacpp", str(qwen)),
                             ("Gemma3-270M-base", "llamacpp", str(gemma))])
     common = dict(out=out_dir, suites=suites, max_tokens=max_tokens, seed=0, progress=True)
+    greedy = dict(out=out_dir, suites=[_demo_fingerprint(n_fingerprint)], max_tokens=8, temperature=0.0, seed=0,
+                  progress=True)
     console.print("starting llama_cpp.server for the suspect 'AcmeChat' on 127.0.0.1 ...")
     with LlamaServer(smol, alias="acmechat", log_path=out_dir.parent / f".{out_dir.name}-server.log"
                      if out_dir.parent.exists() else None) as server:
@@ -79,6 +95,7 @@ def _run_demo(out_dir: str | Path, *, n_probes: int = 60, max_tokens: int = 96, 
                            temperature=0.9, top_p=0.95, concurrency=1)
         try:
             run_suite([acme], **common)
+            run_suite(_greedy([acme]), **greedy)
         except EndpointDown as e:
             raise EndpointDown(f"{e} The demo's llama_cpp.server {server.exit_description()}.") from None
     # one llama.cpp process at a time: two on 2 cores slow each other about 4x
@@ -88,6 +105,8 @@ def _run_demo(out_dir: str | Path, *, n_probes: int = 60, max_tokens: int = 96, 
             ModelConfig(name="Qwen2.5-Coder-0.5B", spec=f"llamacpp:{qwen}"),
             ModelConfig(name="Gemma3-270M-base", spec=f"llamacpp:{gemma}")]
     run_suite(refs, **common)
+    console.print(f"fingerprint suite: {n_fingerprint} short prompts at temperature 0, 8 tokens, for the greedy family")
+    run_suite(_greedy(refs), **greedy)
     run = load_run(out_dir)
     console.print(f"stored {len(run.responses)} responses from {run.responses.model.nunique()} models "
                   f"in {time.monotonic() - t0:.0f}s: {out_dir / 'run.sqlite'}")

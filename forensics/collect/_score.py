@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forensics.backends import ModelConfig, make_backend, parse_spec
-from forensics.core import InputError
+from forensics.core import InputError, file_sha256
 from forensics.store import ScoreCache, run_texts
 
 Progress = Callable[[str, int, int], None]
@@ -30,19 +30,11 @@ class ScoreSummary:
     cached: int  # texts whose score was already cached
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def scorer_id(backend, spec: str) -> str:
     """The weights' identity: SHA-256 of the model file where there is one, else of the spec."""
     path = getattr(backend, "path", None)
     if path is not None and Path(path).is_file():
-        return "sha256:" + _file_sha256(Path(path))
+        return "sha256:" + file_sha256(Path(path))
     return "spec:" + hashlib.sha256(spec.encode()).hexdigest()
 
 

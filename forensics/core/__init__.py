@@ -2,6 +2,7 @@
 
 from ._errors import ForensicsError, InputError, IntegrityError, RunDirError
 from ._hashing import file_sha256, sha256_json
+from ._reasoning import split_reasoning, with_reasoning
 from ._redact import redact_url, redact_urls_in, split_url
 from ._text import DISPLAY_INVISIBLE, for_analysis, for_matching, for_terminal, storable
 from ._yaml import loc_text, one_line, parse_yaml, read_yaml_file
@@ -23,6 +24,8 @@ __all__ = [
     "redact_url",
     "redact_urls_in",
     "sha256_json",
+    "split_reasoning",
     "split_url",
     "storable",
+    "with_reasoning",
 ]

@@ -51,6 +51,26 @@ def _shared_counts(df: pd.DataFrame, models: Sequence[str]) -> tuple[int, int]:
     return len(shared), len(scor)
 
 
+def _on_reasoning(df: pd.DataFrame, suspect: str, reference: str, controls: list[str],
+                  options: dict) -> list[AnalysisResult]:
+    """The similarity analyses again on the reasoning traces, where S and R both give one (named
+    `reasoning.<measure>`); controls without traces drop out. Empty when there is nothing to read."""
+    if "reasoning" not in df.columns:
+        return []
+    traces = df[df["reasoning"].map(lambda r: isinstance(r, str) and bool(r.strip()))]
+    having = set(traces["model"].astype(str))
+    if suspect not in having or reference not in having:
+        return []
+    from forensics.analysis import similarity_analyses
+
+    frame = traces.assign(text=traces["reasoning"])
+    out = _call(similarity_analyses, frame, suspect, reference, [c for c in controls if c in having],
+                dict(options, cache={}))
+    for res in out:
+        res.name = "reasoning." + res.name.split(".", 1)[-1]
+    return out
+
+
 @one_blas_thread
 def analyze_responses(df: pd.DataFrame, suspect: str, reference: str, controls: Sequence[str], *,
                       embed: Callable[[list[str]], np.ndarray] | None | bool = None, seed: int = 0,
@@ -81,6 +101,10 @@ def analyze_responses(df: pd.DataFrame, suspect: str, reference: str, controls: 
         ran.append(fn.__qualname__)
         for res in _call(fn, df, suspect, reference, controls, options):
             families[res.name] = family
+            results.append(res)
+    if analyses is None:
+        for res in _on_reasoning(df, suspect, reference, controls, options):
+            families[res.name] = "reasoning"
             results.append(res)
     n_probes, n_scorable = _shared_counts(df, [suspect, reference, *controls])
     settings = {"seed": seed, "n_perm": n_perm, "n_boot": n_boot, "analyses_run": ran,

@@ -1,5 +1,5 @@
 """Probes: what to ask. Suite and probe types, loading and hashing, the bundled suites
-(`suites/*.yaml`), and scoring a response against a probe's answer."""
+(`suites/*.yaml`; the opt-in `fingerprint/` suite), and scoring a response against a probe's answer."""
 
 from ._scoring import extract_answer, score_frame, score_response
 from ._suite import (
@@ -15,6 +15,7 @@ from ._suite import (
                      bundled_suite_dir,
                      bundled_suites,
                      check_unique_ids,
+                     fingerprint_suite,
                      load_suite,
                      resolve_suites,
                      suite_json_schema,
@@ -35,6 +36,7 @@ __all__ = [
     "bundled_suites",
     "check_unique_ids",
     "extract_answer",
+    "fingerprint_suite",
     "load_suite",
     "resolve_suites",
     "score_frame",

@@ -18,7 +18,7 @@ from pydantic import (
 
 from forensics.core import InputError, loc_text, one_line, read_yaml_file, sha256_json
 
-CATEGORIES = ("identity", "error_trap", "style", "refusal", "reasoning", "knowledge", "adhoc")
+CATEGORIES = ("identity", "error_trap", "style", "refusal", "reasoning", "knowledge", "adhoc", "fingerprint")
 MAX_SUITE_BYTES = 20_000_000
 _ID_RE = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
 
@@ -190,6 +190,16 @@ def _bundled_suite_paths() -> list[Path]:
     return sorted(bundled_suite_dir().glob("*.yaml"))
 
 
+def _opt_in_suite_paths() -> list[Path]:
+    """Bundled suites run only when named (`fingerprint`: temperature 0, a few tokens)."""
+    return sorted((Path(__file__).resolve().parent / "fingerprint").glob("*.yaml"))
+
+
+def fingerprint_suite() -> Suite:
+    """The bundled greedy-agreement suite (opt-in: not among the default suites)."""
+    return load_suite(Path(__file__).resolve().parent / "fingerprint" / "fingerprint.yaml")
+
+
 def bundled_suites() -> list[Suite]:
     suites = [load_suite(p) for p in _bundled_suite_paths()]
     check_unique_ids(suites)
@@ -220,11 +230,12 @@ def unique_suites(suites: Iterable[Suite]) -> list[Suite]:
 
 
 def resolve_suites(names_or_paths: Iterable[str] | None) -> list[Suite]:
-    """Suites by bundled name or by file path; None or empty means all bundled suites."""
+    """Suites by bundled name (the opt-in `fingerprint` too) or by file path; None or empty means
+    all default bundled suites."""
     wanted = list(names_or_paths or [])
     if not wanted:
         return bundled_suites()
-    by_name = {p.stem: p for p in _bundled_suite_paths()}
+    by_name = {p.stem: p for p in _bundled_suite_paths() + _opt_in_suite_paths()}
     out = []
     for w in wanted:
         if w in by_name:

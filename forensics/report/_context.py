@@ -176,7 +176,7 @@ def _scatter_figure(name: str, title: str, table: object) -> dict | None:
 
 
 def _pair_context(ev: Evidence, idx: int, texts: dict, probes: dict, created_at: str | None,
-                 run_hash: str | None = None) -> dict:
+                 run_hash: str | None = None, reasoning: dict | None = None) -> dict:
     """Everything shown about one suspect/reference comparison."""
     st = ev.settings
     suspect, reference = str(st.get("suspect", "suspect")), str(st.get("reference", "reference"))
@@ -214,7 +214,8 @@ def _pair_context(ev: Evidence, idx: int, texts: dict, probes: dict, created_at:
         "n_used": _fmt(sum(a["used"] for a in analyses)), "n_analyses": _fmt(len(analyses)),
         "min_p_holm": _fmt_p(p_holm.min()) if len(p_holm) else DASH,
         "lr_figure": overview[0], "null_figure": overview[1],
-        "exhibits": _build_exhibits(ev.exhibits, texts, probes, suspect, reference, controls, _title),
+        "exhibits": _build_exhibits(ev.exhibits, texts, probes, suspect, reference, controls, _title,
+                                    reasoning=reasoning),
         "tables": tables, "settings": settings, "created_at": _cell(created_at) if created_at else "",
         "python": _python_command(st, suspect, reference, controls),
         "cli": _cli_command(st, suspect, reference, controls),
@@ -327,6 +328,15 @@ def _probe_context(run: Run) -> tuple[dict[str, dict], list[dict]]:
              "prompt": _show_text(r.prompt, 500).segments()}
             for r in first.sort_values(["suite", "probe_id"]).itertuples(index=False)]
     return lookup, rows
+
+
+def _response_reasoning(run: Run) -> dict[tuple[str, str, int], str]:
+    """(model, probe_id, sample) → the response's reasoning trace, for responses that have one."""
+    r = run.responses
+    if "reasoning" not in r.columns:
+        return {}
+    return {(str(m), str(p), int(s)): t for m, p, s, t in
+            zip(r["model"], r["probe_id"], r["sample"], r["reasoning"]) if isinstance(t, str) and t}
 
 
 def _response_texts(run: Run) -> dict[tuple[str, str, int], str]:

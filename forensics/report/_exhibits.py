@@ -48,16 +48,18 @@ def _probe_ref(probes: Mapping[str, dict], probe_id: object) -> dict:
             "prompt": _show_text(info["prompt"] if info else "", PROMPT_CHARS).segments()}
 
 
-def _column(role: str, model: str, sample: object, shown, marks) -> dict:
-    """One column of a side-by-side exhibit."""
+def _column(role: str, model: str, sample: object, shown, marks, trace=None) -> dict:
+    """One column of a side-by-side exhibit (with the response's reasoning trace, if any)."""
     return {"role": role, "model": _visible_text(str(model)), "sample": _cell(sample),
+            "reasoning": trace.segments() if trace is not None else None,
+            "reasoning_length": _fmt(trace.length) if trace is not None else "",
             "segments": shown.segments(marks), "truncated": shown.truncated,
             "length": _fmt(shown.length), "shown_chars": _fmt(len(shown.visible)),
             "sha256": shown.sha256, "shared": _fmt_pct(_marked_share(shown.visible, marks))}
 
 
 def _matches(items: list[dict], texts: Mapping[TextKey, str], probes: Mapping[str, dict],
-             titles: Callable[[str], str]) -> list[dict]:
+             titles: Callable[[str], str], reasoning: Mapping[TextKey, str] | None = None) -> list[dict]:
     """The probes most often and most strongly flagged by the similarity-type analyses."""
     by_probe: dict[str, list[dict]] = {}
     for ex in items:
@@ -84,10 +86,17 @@ def _matches(items: list[dict], texts: Mapping[TextKey, str], probes: Mapping[st
             "flagged_by": [{"title": titles(str(e.get("analysis"))),
                             "sim_sr": _fmt(e.get("sim_sr")), "sim_sc": _fmt(e.get("sim_s_nearest_control")),
                             "gap": _fmt(e.get("gap"))} for e in exs],
-            "columns": [_column(label, t.get("model", ""), t.get("sample", 0), s, marks)
+            "columns": [_column(label, t.get("model", ""), t.get("sample", 0), s, marks,
+                                _trace(reasoning, t.get("model", ""), pid, t.get("sample", 0)))
                         for role, (label, marks) in roles.items() for t, s in [shown[role]]],
         })
     return out
+
+
+def _trace(reasoning: Mapping[TextKey, str] | None, model: str, pid: str, sample: object):
+    """The shown reasoning trace of a response, or None."""
+    text = _lookup(reasoning or {}, model, pid, sample, None)
+    return _show_text(text) if isinstance(text, str) and text else None
 
 
 def _answer_text(answer: object) -> str:
@@ -184,13 +193,14 @@ def _tics(items: list[dict], texts: Mapping[TextKey, str], probes: Mapping[str, 
 
 def _build_exhibits(exhibits: list[Exhibit], texts: Mapping[TextKey, str], probes: Mapping[str, dict],
                    suspect: str, reference: str, controls: list[str],
-                   titles: Callable[[str], str]) -> dict:
-    """All exhibit groups of one comparison, ready for the template."""
+                   titles: Callable[[str], str], reasoning: Mapping[TextKey, str] | None = None) -> dict:
+    """All exhibit groups of one comparison, ready for the template (reasoning traces beside the
+    side-by-side answers, collapsed)."""
     groups: dict[str, list[dict]] = {"match": [], "wrong": [], "identity": [], "tic": [], "other": []}
     for ex in exhibits:
         groups[_GROUP.get(ex.kind, "other")].append(dict(ex.fields))
     return {
-        "matches": _matches(groups["match"], texts, probes, titles),
+        "matches": _matches(groups["match"], texts, probes, titles, reasoning),
         "wrong": _wrong(groups["wrong"], texts, probes, suspect, reference, controls),
         "identity": _identity(groups["identity"], texts, probes, suspect, reference),
         "tics": _tics(groups["tic"], texts, probes, [suspect, reference, *controls]),

@@ -20,7 +20,7 @@ from forensics.core import InputError
 from forensics.evidence import Evidence, stored_evidence
 from forensics.store import Run, load_run, verify_run
 
-from ._context import _pair_context, _probe_context, _response_texts, _run_context
+from ._context import _pair_context, _probe_context, _response_reasoning, _response_texts, _run_context
 from ._text import DISPLAY_CHARS, MIN_SHARED_WORDS, _visible_text
 
 TEMPLATE = "report.html.j2"
@@ -65,11 +65,11 @@ def render_report(run: Run, evidences: Sequence[Evidence], *,
     """The report as one HTML string. `verification`: problems from `verify_run` (None: unchecked)."""
     if not evidences:
         raise InputError("no evidence to report: run `forensics analyze` first")
-    texts = _response_texts(run)
+    texts, reasoning = _response_texts(run), _response_reasoning(run)
     probes, probe_rows = _probe_context(run)
     dates = list(evidence_dates or [None] * len(evidences))
     run_hash = run.manifest.get("manifest_hash")
-    pairs = [_pair_context(ev, i, texts, probes, dates[i - 1] if i <= len(dates) else None, run_hash)
+    pairs = [_pair_context(ev, i, texts, probes, dates[i - 1] if i <= len(dates) else None, run_hash, reasoning)
              for i, ev in enumerate(evidences, 1)]
     multi = len(pairs) > 1
     context = {

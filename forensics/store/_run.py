@@ -9,14 +9,15 @@ from typing import Any
 
 import pandas as pd
 
-from forensics.core import InputError, IntegrityError
+from forensics.core import InputError, IntegrityError, split_reasoning
 
 from ._db import RunStore, verify_store
 
 
 @dataclass
 class Run:
-    """A stored run, loaded for analysis. Model text in `responses.text` is untrusted."""
+    """A stored run, loaded for analysis. Model text in `responses.text` (the answer) and
+    `responses.reasoning` (its `<think>` trace, or None) is untrusted."""
 
     path: Path
     manifest: dict
@@ -43,6 +44,9 @@ def load_run(path: str | Path) -> Run:
             " r.sha256, r.request_json FROM responses r JOIN probes p ON p.probe_id = r.probe_id"
             " ORDER BY r.model, r.probe_id, r.sample", con)
         responses["system"] = [_system_of(j) for j in responses.pop("request_json")]
+        split = [split_reasoning(t) for t in responses["text"]]  # analyses read the answer
+        responses["reasoning"] = pd.Series([r for r, _ in split], index=responses.index, dtype=object)
+        responses["text"] = [a for _, a in split]
         for col in ("answer", "finish_reason", "server_model", "fingerprint"):
             responses[col] = responses[col].astype(object).where(responses[col].notna(), None)
         models = pd.read_sql_query("SELECT name, kind, spec, settings_json FROM models ORDER BY name", con)
@@ -77,7 +81,7 @@ def require_intact(path: str | Path) -> None:
 
 
 EXPORT_COLUMNS = ["probe_id", "suite", "category", "language", "model", "sample", "prompt", "system",
-                  "text", "answer", "finish_reason", "tokens_in", "tokens_out", "latency_s",
+                  "text", "reasoning", "answer", "finish_reason", "tokens_in", "tokens_out", "latency_s",
                   "server_model", "fingerprint", "from_cache", "created_at", "sha256"]
 
 

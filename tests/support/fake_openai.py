@@ -24,6 +24,11 @@ def answer_for(model: str, messages: list[dict], seed: int | None) -> str:
     return f"[{model}] answer {h} to: {last[:60]}"
 
 
+def reasoning_for(model: str, messages: list[dict]) -> str:
+    last = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+    return f"Okay, so {model} needs to answer: {last[:40]}. Wait, let me think."
+
+
 def cell_key(messages: list[dict], seed: int | None) -> str:
     body = json.dumps({"m": messages, "s": seed}, sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()[:16]
@@ -39,6 +44,7 @@ class ServerConfig:
     retry_after: str = "0.05"
     log_path: str | None = None
     log: list[dict] = field(default_factory=list)
+    reasoning: bool = False  # also send a `reasoning_content` trace, as reasoning models' servers do
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -105,7 +111,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = {"id": "chatcmpl-" + entry["cell"], "object": "chat.completion", "created": int(time.time()),
                 "model": f"{model}-served", "system_fingerprint": "fp_fake",
                 "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": text}}],
+                             "message": {"role": "assistant", "content": text,
+                                         **({"reasoning_content": reasoning_for(model, messages)}
+                                            if self.server.config.reasoning else {})}}],
                 "usage": {"prompt_tokens": 10, "completion_tokens": len(text.split()), "total_tokens": 10 + len(text.split())}}
         self._send(200, json.dumps(body).encode())
 
