@@ -12,6 +12,7 @@ from forensics.core import InputError
 
 from ._base import Capabilities, Failure, Request, Response, Result
 from ._llamacpp import plain_prompt
+from ._llamacpp_score import TokenLogprobs
 
 
 class HFBackend:
@@ -27,7 +28,7 @@ class HFBackend:
         self._model = None
         self._tok = None
         self._lock = threading.Lock()
-        self.capabilities = Capabilities(logprobs=True, max_concurrency=1, in_process=True)
+        self.capabilities = Capabilities(logprobs=True, max_concurrency=1, in_process=True, scoring=True)
 
     def describe(self) -> dict:
         return {"kind": self.name, "path": str(self.path), "n_threads": self.n_threads}
@@ -89,6 +90,25 @@ class HFBackend:
         return Response(text=text.strip(), finish_reason="stop" if finished or len(new) < p.max_tokens else "length",
                         tokens_in=int(input_ids.shape[1]), tokens_out=int(len(new)),
                         latency_s=time.perf_counter() - t0, server_model=self.path.name)
+
+    def score(self, messages: list[dict], text: str) -> TokenLogprobs:
+        """log p(text | prompt) token by token under this model's chat template, in one forward
+        pass: the text is tokenized on its own and appended to the prompt, as llama.cpp scoring does."""
+        import torch
+
+        with self._lock:
+            model, tok = self._load()
+            prompt, _ = self._prompt_ids(tok, list(messages))
+            ids = tok(text, add_special_tokens=False)["input_ids"]
+            if not ids:
+                return TokenLogprobs((), ())
+            room = int(getattr(model.config, "max_position_embeddings", 4096) or 4096) - prompt.shape[1]
+            ids = ids[:max(room, 0)]
+            full = torch.cat([prompt, torch.tensor([ids], dtype=prompt.dtype)], dim=1)
+            with torch.no_grad():
+                logits = model(input_ids=full).logits[0, prompt.shape[1] - 1:-1].double()
+            lp = torch.log_softmax(logits, dim=-1).gather(1, torch.tensor(ids).unsqueeze(1))[:, 0]
+        return TokenLogprobs(tuple(int(t) for t in ids), tuple(float(x) for x in lp))
 
     async def generate(self, requests: list[Request]) -> list[Result]:
         return [await asyncio.to_thread(self._generate_sync, r) for r in requests]

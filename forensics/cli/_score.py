@@ -27,7 +27,7 @@ def _scorer(value: str, specs: dict[str, str]) -> tuple[str, str]:
 def _score(
     run_dir: RunDir,
     scorer: Annotated[list[str], typer.Option("--scorer", help="A model whose weights score the texts: a run "
-                      "model's name (its stored spec is used) or NAME=SPEC (repeatable; llamacpp: specs).")],
+                      "model's name (its stored spec is used) or NAME=SPEC (repeatable; llamacpp: and hf: specs).")],
 ) -> None:
     """Score every stored text under each scorer's weights (cached in RUN_DIR/cache/scores.sqlite).
 

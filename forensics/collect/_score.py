@@ -43,7 +43,7 @@ def _backend_for(name: str, spec: str):
     backend = make_backend(ModelConfig(name=name, spec=spec))
     if not getattr(backend.capabilities, "scoring", False):
         raise InputError(f"scorer {name!r} ({spec.split(':')[0]}): this backend cannot score given text; "
-                         "use a llamacpp: model")
+                         "use a llamacpp: or hf: model")
     return backend
 
 

@@ -20,3 +20,26 @@ def test_transformers_loads_gguf_and_generates():
     one, two = asyncio.run(go())
     assert isinstance(one, Response) and one.text and one.tokens_out <= 8
     assert one.text == two.text
+
+
+@pytest.mark.slow
+def test_transformers_scores_text_as_the_sum_of_its_token_logprobs():
+    """Known answer: one batched pass equals token-by-token evaluation of each prefix."""
+    import torch
+
+    b = HFBackend(smollm2_path(), n_threads=2)
+    assert b.capabilities.scoring
+    messages = [{"role": "user", "content": "What is the capital of France?"}]
+    lp = b.score(messages, "The capital of France is Paris.")
+    model, tok = b._load()
+    prompt, _ = b._prompt_ids(tok, messages)
+    direct = []
+    for i, t in enumerate(lp.tokens):
+        ids = torch.cat([prompt, torch.tensor([list(lp.tokens[:i])], dtype=prompt.dtype)], dim=1)
+        with torch.no_grad():
+            logits = model(input_ids=ids).logits[0, -1].double()
+        direct.append(float(torch.log_softmax(logits, -1)[t]))
+    assert lp.total == pytest.approx(sum(direct), abs=1e-3)
+    nonsense = b.score(messages, "Purple seventeen under the spoon quickly.")
+    assert lp.mean > nonsense.mean
+    asyncio.run(b.aclose())
