@@ -62,8 +62,9 @@ def _wilson(x: int, n: int) -> tuple[float, float]:
 
 
 def best_versus_rest(agree: pd.DataFrame, suspect: str, reference: str) -> pd.DataFrame:
-    """S's agreement with R against its agreement with each other model: one-sided two-proportion
-    z-tests (H0: R is no closer to S than that model), Holm-corrected across the others."""
+    """S's agreement with R against its agreement with each other model (`agree`: per probe, 1.0
+    where that column's model gave S's first words): one-sided two-proportion z-tests (H0: R is
+    no closer to S than that model), Holm-corrected across the others."""
     n = len(agree)
     others = [m for m in agree.columns if m not in (suspect, reference)]
     a_r = int(agree[reference].sum())
@@ -100,8 +101,8 @@ def _one(df: pd.DataFrame, suspect: str, reference: str, controls: list[str], k:
     else:
         p = float(stats.ttest_1samp(diff, 0.0, alternative="greater").pvalue)
     lo, hi = _wilson(int(s.sum()), len(s))
-    bvr = best_versus_rest(pd.concat([agree, pd.Series(1.0, index=agree.index, name=reference)], axis=1),
-                           suspect, reference)
+    with_s = pd.DataFrame({m: (table[m] == table[suspect]).astype(float) for m in table.columns if m != suspect})
+    bvr = best_versus_rest(with_s, suspect, reference)
     closest = bool(len(bvr)) and bool((bvr["p_holm"] < 0.05).all())
     notes = [f"Best versus rest (Nikolic et al. 2025): {reference} agrees with {suspect} on "
              f"{s.mean():.0%} of {len(s)} probes; "

@@ -67,3 +67,17 @@ def test_p_values_are_uniform_for_exchangeable_models():
         ps.append(greedy_agreement(_frame(models), "S", "R", ["c0", "c1", "c2", "c3"])[0].p_value)
     assert scipy.stats.kstest(ps, "uniform").pvalue > 0.01
     assert 0.02 < np.mean(np.asarray(ps) < 0.05) < 0.09
+
+
+def test_best_versus_rest_compares_the_suspects_matches():
+    """R is S's closest match only when S agrees with R more than with every other model."""
+    rng = np.random.default_rng(3)
+    n = 100
+    pref = rng.dirichlet(np.ones(len(WORDS)) * 0.5, n)
+    ref = _draw(rng, n, pref)
+    twin = [r if rng.random() < 0.9 else _draw(rng, 1, pref[[p]])[0] for p, r in enumerate(ref)]
+    models = {"R": ref, "S": _draw(rng, n, pref), "twin": twin, "c0": _draw(rng, n, pref), "c1": _draw(rng, n, pref)}
+    # S is independent: it agrees with R no more than with the others, so R is not its closest match
+    first, _ = greedy_agreement(_frame(models), "S", "R", ["twin", "c0", "c1"])
+    assert "not significantly closer" in first.notes[0]
+    assert set(first.table["other"]) == {"twin", "c0", "c1"}
