@@ -41,8 +41,8 @@ def test_reasoning_content_from_a_server_is_stored_and_exported_apart(tmp_path, 
 
 
 def test_think_text_from_any_model_is_split_too(tmp_path, small_suite):
-    run = forensics.run_suite([("m", lambda m, p: "<think>Let me see.</think>Fine.")], out=tmp_path / "r",
-                              suites=[small_suite], progress=False)
+    run = forensics.run_suite([("thinker", lambda m, p: "<think>Let me see.</think>Fine.")], out=tmp_path / "r",
+                              suites=[small_suite], progress=False, use_cache=False)
     assert set(run.responses["text"]) == {"Fine."} and set(run.responses["reasoning"]) == {"Let me see."}
 
 
@@ -89,7 +89,7 @@ def test_the_report_shows_the_reasoning_collapsed_beside_the_answer(tmp_path):
     suite = Suite(name="t", version="1", description="t",
                   probes=[Probe(id=f"p{p:02d}", category="style", prompt=f"Say something {p}") for p in range(30)])
     forensics.run_suite([(m, model(m)) for m in ("S", "R", "c1", "c2", "c3")], out=tmp_path / "r",
-                        suites=[suite], progress=False)
+                        suites=[suite], progress=False, use_cache=False)
     forensics.analyze(tmp_path / "r", "S", "R", ["c1", "c2", "c3"], embed=hashing_embed)
     html = write_report(tmp_path / "r").read_text()
     assert '<details class="reasoning"><summary>Reasoning trace' in html

@@ -32,8 +32,8 @@ class _FakeScorer:
 
 @pytest.fixture
 def run_dir(tmp_path, small_suite):
-    forensics.run_suite([("m1", lambda m, p: "one answer"), ("m2", lambda m, p: "another, longer answer")],
-                        out=tmp_path / "r", suites=[small_suite], progress=False)
+    forensics.run_suite([("sc-1", lambda m, p: "one answer"), ("sc-2", lambda m, p: "another, longer answer")],
+                        out=tmp_path / "r", suites=[small_suite], progress=False, use_cache=False)
     return tmp_path / "r"
 
 
@@ -45,7 +45,7 @@ def test_text_keys_cover_prompt_and_text_and_survive_surrogates():
 
 def test_run_texts_use_the_probes_own_chat(run_dir):
     t = run_texts(run_dir)
-    row = t[(t["model"] == "m1") & (t["probe_id"] == "s-style-1")].iloc[0]
+    row = t[(t["model"] == "sc-1") & (t["probe_id"] == "s-style-1")].iloc[0]
     assert row["messages"][0] == {"role": "system", "content": "You are terse."}
     assert row["text_key"] == text_key(row["messages"], "one answer")
 
