@@ -55,31 +55,38 @@ def model_profiles(models: Sequence[str], texts: Sequence[Sequence[str]],
     return Profiles(list(models), [str(names[k]) for k in order], freq)
 
 
-def distinctive_agreement(prof: Profiles, suspect: str, reference: str, controls: Sequence[str]) -> float:
-    """Mean sign(z_R) * clip(z_S) over R's distinctive features, z against `controls` (NaN if < 2
-    controls or R has no distinctive feature)."""
+def _z_scores(prof: Profiles, suspect: str, reference: str,
+              controls: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(z_R, clipped z_S) of every feature against the controls' profiles; None if < 2 controls."""
     base = [prof.index(c) for c in controls if c not in (suspect, reference)]
     if len(base) < 2 or prof.freq.shape[1] == 0:
-        return float("nan")
+        return None
     f = prof.freq[base]
     mu, sd = f.mean(0), np.maximum(f.std(0), _SD_FLOOR)
     z_r = (prof.freq[prof.index(reference)] - mu) / sd
     z_s = np.clip((prof.freq[prof.index(suspect)] - mu) / sd, -CLIP, CLIP)
+    return z_r, z_s
+
+
+def distinctive_agreement(prof: Profiles, suspect: str, reference: str, controls: Sequence[str]) -> float:
+    """Mean sign(z_R) * clip(z_S) over R's distinctive features, z against `controls` (NaN if < 2
+    controls or R has no distinctive feature)."""
+    z = _z_scores(prof, suspect, reference, controls)
+    if z is None:
+        return float("nan")
+    z_r, z_s = z
     pick = np.abs(z_r) > DISTINCT_Z
     return float(np.mean(np.sign(z_r[pick]) * z_s[pick])) if pick.any() else float("nan")
 
 
 def distinctive_features(prof: Profiles, suspect: str, reference: str, controls: Sequence[str],
                          top: int = 10) -> list[tuple[str, float, float]]:
-    """The features that add most to the agreement: (feature, z_R, z_S), largest product first."""
-    base = [prof.index(c) for c in controls if c not in (suspect, reference)]
-    if len(base) < 2 or prof.freq.shape[1] == 0:
+    """The features that add most to the agreement: (feature, z_R clipped, z_S), largest first."""
+    z = _z_scores(prof, suspect, reference, controls)
+    if z is None:
         return []
-    f = prof.freq[base]
-    mu, sd = f.mean(0), np.maximum(f.std(0), _SD_FLOOR)
-    z_r = np.clip((prof.freq[prof.index(reference)] - mu) / sd, -CLIP, CLIP)
-    z_s = np.clip((prof.freq[prof.index(suspect)] - mu) / sd, -CLIP, CLIP)
+    z_r, z_s = z
     pick = np.flatnonzero(np.abs(z_r) > DISTINCT_Z)
     gain = np.sign(z_r[pick]) * z_s[pick]
     best = pick[np.argsort(-gain, kind="stable")[:top]]
-    return [(prof.features[k], float(z_r[k]), float(z_s[k])) for k in best]
+    return [(prof.features[k], float(np.clip(z_r[k], -CLIP, CLIP)), float(z_s[k])) for k in best]

@@ -23,6 +23,11 @@ def _draw(rng, n: int, pref: np.ndarray) -> list[str]:
     return [f"{WORDS[rng.choice(len(WORDS), p=pref[p])]} and more" for p in range(n)]
 
 
+def _near_copy(rng, ref: list[str], pref: np.ndarray, keep: float = 0.9) -> list[str]:
+    """A model that gives the reference's answer on a share `keep` of the probes."""
+    return [r if rng.random() < keep else _draw(rng, 1, pref[[p]])[0] for p, r in enumerate(ref)]
+
+
 def test_first_words_ignore_case_punctuation_and_markup():
     assert first_words("**Apple!** is red", 1) == "apple"
     assert first_words("Hello, World. Again", 3) == "hello world again"
@@ -34,7 +39,7 @@ def test_a_copy_agrees_with_its_reference_and_independents_do_not():
     n = 120
     pref = rng.dirichlet(np.ones(len(WORDS)) * 0.5, n)
     ref = _draw(rng, n, pref)
-    copy = [r if rng.random() < 0.9 else _draw(rng, 1, pref[[p]])[0] for p, r in enumerate(ref)]
+    copy = _near_copy(rng, ref, pref)
     models = {"R": ref, "S": copy, **{f"c{k}": _draw(rng, n, pref) for k in range(4)}}
     first, three = greedy_agreement(_frame(models), "S", "R", ["c0", "c1", "c2", "c3"])
     assert first.name == "greedy.first_word" and three.name == "greedy.first_3_words"
@@ -75,7 +80,7 @@ def test_best_versus_rest_compares_the_suspects_matches():
     n = 100
     pref = rng.dirichlet(np.ones(len(WORDS)) * 0.5, n)
     ref = _draw(rng, n, pref)
-    twin = [r if rng.random() < 0.9 else _draw(rng, 1, pref[[p]])[0] for p, r in enumerate(ref)]
+    twin = _near_copy(rng, ref, pref)
     models = {"R": ref, "S": _draw(rng, n, pref), "twin": twin, "c0": _draw(rng, n, pref), "c1": _draw(rng, n, pref)}
     # S is independent: it agrees with R no more than with the others, so R is not its closest match
     first, _ = greedy_agreement(_frame(models), "S", "R", ["twin", "c0", "c1"])
