@@ -69,9 +69,18 @@ def test_scores_are_cached_resumed_and_read_as_columns(run_dir, monkeypatch, tmp
     assert df["logprob:m1"].to_numpy() == pytest.approx(-0.1)  # -0.1 nats per character
 
 
-def test_a_backend_that_cannot_score_is_refused(run_dir):
-    with pytest.raises(InputError, match="cannot score"):
-        score_run(run_dir, [("api", "openai:gpt@http://127.0.0.1:9/v1")])
+def test_a_backend_that_cannot_score_is_refused(run_dir, tmp_path):
+    transcripts = tmp_path / "t.jsonl"
+    transcripts.write_text('{"prompt": "hi", "response": "hello"}\n')
+    with pytest.raises(InputError, match="cannot score given text"):
+        score_run(run_dir, [("replayed", f"replay:{transcripts}")])
+
+
+def test_a_server_that_cannot_score_is_named_with_its_answer(run_dir, fake_server):
+    from forensics.backends import ScoringUnsupported
+
+    with pytest.raises(ScoringUnsupported, match="fake-model.*cannot score given text"):
+        score_run(run_dir, [("api", f"openai:fake-model@{fake_server.base_url}")])
 
 
 def test_score_cli_refuses_an_unknown_scorer(run_dir):
@@ -85,3 +94,34 @@ def test_without_scores_the_responses_are_unchanged(run_dir):
     assert responses_with_scores(run) is run.responses
     with ScoreCache(run_dir) as c:
         assert c.scorers() == {}
+
+
+def test_texts_to_score_skip_a_scorers_own_texts_and_the_fingerprint_answers():
+    import pandas as pd
+
+    from forensics.collect import texts_to_score
+
+    rows = [("m1", "p2", "style", "a"), ("m2", "p2", "style", "b"), ("m1", "p1", "style", "c"),
+            ("m2", "p1", "style", "c"),  # the same text from both: m1 still needs it for m2's sake
+            ("m2", "f1", "fingerprint", "d")]
+    texts = pd.DataFrame([{"model": m, "probe_id": p, "category": c, "sample": 0, "messages": [], "text": t,
+                           "text_key": f"{p}:{t}"} for m, p, c, t in rows])
+    todo = texts_to_score(texts, "m1")
+    assert list(todo["text_key"]) == ["p1:c", "p2:b"]  # in prompt order; m1's own "a" and "d" skipped
+    assert list(texts_to_score(texts, "other")["text_key"]) == ["p1:c", "p2:a", "p2:b"]
+    assert "f1:d" in set(texts_to_score(texts, "other", skip_categories=())["text_key"])
+
+
+def test_a_scorer_named_like_a_model_leaves_that_models_texts_unscored(run_dir, monkeypatch, tmp_path):
+    from forensics.backends import Capabilities
+
+    gguf = tmp_path / "w.gguf"
+    gguf.write_bytes(b"weights")
+    fake = _FakeScorer(gguf)
+    fake.capabilities = Capabilities(scoring=True)
+    monkeypatch.setattr("forensics.collect._score.make_backend", lambda cfg: fake)
+    done = score_run(run_dir, [("sc-1", f"llamacpp:{gguf}")])
+    df = responses_with_scores(load_run(run_dir))
+    assert df.loc[df["model"] == "sc-1", "logprob:sc-1"].isna().all()
+    assert df.loc[df["model"] == "sc-2", "logprob:sc-1"].notna().all()
+    assert done[0].scored == run_texts(run_dir).query("model == 'sc-2'")["text_key"].nunique()

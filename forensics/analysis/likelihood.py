@@ -11,7 +11,8 @@ Surprisal scales with how hard a text is (short, generic text is easy for every 
 how good a scorer is; the ratio cancels the first, and the controls, scored the same way, carry
 the second. So terse text does not count as lineage: only what R's weights favour *more than the
 other candidates' weights do*. The statistic is S's mean d over the
-shared probes; each control gets the same statistic with its own texts, which is the null.
+shared probes; each control gets the same statistic with its own texts, which is the null. The
+fingerprint suite's few-token greedy answers are left out (the greedy family reads them).
 
 The per-probe paired test asks whether S's d exceeds the controls' mean d prompt by prompt
 (Wilcoxon signed rank, one-sided). The share of probes on which R's weights give S's text the
@@ -28,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from ._result import AnalysisResult
+from .greedy import CATEGORY as FINGERPRINT
 
 PREFIX = "logprob:"
 NAME = "likelihood.under_reference"
@@ -60,6 +62,8 @@ def likelihood_under_reference(df: pd.DataFrame, suspect: str, reference: str, c
                                seed: int = 0, n_boot: int = 1000) -> AnalysisResult:
     """S's mean lineage score d under R's weights, judged against the controls' own (see module)."""
     cols = score_columns(df)
+    if "category" in df.columns:
+        df = df[df["category"] != FINGERPRINT]
     if reference not in cols:
         return _not_applicable(
             f"no scores under {reference}'s weights: this family needs a reference whose weights can "

@@ -23,9 +23,10 @@ from ._llamacpp import _silence_llama_log, plain_prompt
 
 @dataclass(frozen=True)
 class TokenLogprobs:
-    """The text's tokens and the natural-log probability of each given everything before it."""
+    """The text's tokens (ids; token strings from a server) and the natural-log probability of
+    each given everything before it."""
 
-    tokens: tuple[int, ...]
+    tokens: tuple[int | str, ...]
     logprobs: tuple[float, ...]
 
     @property
@@ -86,13 +87,30 @@ class LlamaCppScorer:
             if room <= 0:
                 raise InputError(f"{self.path.name}: the prompt alone ({len(prompt)} tokens) fills n_ctx={self.n_ctx}")
             tokens = tokens[:room]  # a text longer than the context is scored on its head
-            llm.reset()
-            llm.eval(prompt + tokens)
-            logits = np.asarray(llm.scores[len(prompt) - 1:len(prompt) + len(tokens) - 1], dtype=np.float64)
+            seq = prompt + tokens
+            self._eval_reusing_prefix(llm, seq)
+            logits = np.asarray(llm.scores[len(prompt) - 1:len(seq) - 1], dtype=np.float32)
             top = logits.max(axis=1, keepdims=True)
-            logz = (top + np.log(np.exp(logits - top).sum(axis=1, keepdims=True)))[:, 0]
-            lp = logits[np.arange(len(tokens)), tokens] - logz
+            logz = (top[:, 0].astype(np.float64)
+                    + np.log(np.exp(logits - top).sum(axis=1, dtype=np.float64)))
+            lp = logits[np.arange(len(tokens)), tokens].astype(np.float64) - logz
             return TokenLogprobs(tuple(int(t) for t in tokens), tuple(float(x) for x in lp))
+
+    @staticmethod
+    def _eval_reusing_prefix(llm, seq: list[int]) -> None:
+        """Evaluate `seq`, keeping the KV cache and logits of the longest prefix it shares with the
+        tokens evaluated last (texts answering the same prompt share the prompt)."""
+        n_old = int(llm.n_tokens)
+        old = llm.input_ids[:n_old]
+        limit = min(n_old, len(seq))
+        same = np.flatnonzero(old[:limit] != np.asarray(seq[:limit], dtype=old.dtype))
+        keep = int(same[0]) if same.size else limit
+        keep = min(keep, len(seq) - 1)  # always evaluate at least the last token
+        if keep <= 0:
+            llm.reset()
+        else:
+            llm.n_tokens = keep
+        llm.eval(seq[keep:])
 
     def close(self) -> None:
         if self._llm is not None:

@@ -4,7 +4,7 @@ dead endpoint, the response cache, and importing transcripts you already have.""
 from ._engine import EndpointDown, Engine, RunSettings, RunSummary, plan_requests
 from ._import import ADHOC_DESCRIPTION, ADHOC_SUITE, adhoc_probe_id, import_transcripts
 from ._run import run_suite
-from ._score import ScoreSummary, score_run, scorer_id
+from ._score import ScoreSummary, score_run, scorer_id, texts_to_score
 
 __all__ = [
     "ADHOC_DESCRIPTION",
@@ -20,4 +20,5 @@ __all__ = [
     "run_suite",
     "score_run",
     "scorer_id",
+    "texts_to_score",
 ]

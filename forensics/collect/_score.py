@@ -4,6 +4,12 @@ Each scorer (a run name and a model spec whose backend can score text, e.g. `lla
 every stored response given the probe's own prompt (never a model's private system prompt, so
 every model's text is scored under the same condition). Scores already cached for the same
 weights and text are not recomputed; a killed scoring run resumes where it stopped.
+
+Two kinds of text are skipped because the likelihood family never reads them: a text under its
+own model's weights (a scorer named like the model that wrote it: that model is never the
+normaliser of its own text, and its texts are not used when it is the reference), and the
+fingerprint suite's few-token greedy answers (the greedy family reads those). Texts are scored
+in prompt order, so that a scorer keeps the evaluated prompt between the answers to it.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from forensics.store import ScoreCache, run_texts
 
 Progress = Callable[[str, int, int], None]
 _FLUSH_EVERY = 16  # scores written per transaction
+SKIPPED_CATEGORIES = ("fingerprint",)  # few-token greedy answers: the greedy family reads them
 
 
 @dataclass(frozen=True)
@@ -47,16 +54,26 @@ def _backend_for(name: str, spec: str):
     return backend
 
 
+def texts_to_score(texts, scorer: str, skip_categories: Sequence[str] = SKIPPED_CATEGORIES):
+    """The distinct texts (rows of `run_texts`) the likelihood family reads under `scorer`, in
+    prompt order: not only `scorer`'s own texts, not in `skip_categories`."""
+    texts = texts[~texts["category"].isin(list(skip_categories))]
+    own_only = texts.groupby("text_key")["model"].agg(lambda m: set(m) == {scorer})
+    keep = texts[~texts["text_key"].map(own_only)].drop_duplicates("text_key")
+    return keep.sort_values(["probe_id", "text_key"], kind="mergesort")
+
+
 def score_run(run_dir: str | Path, scorers: Sequence[tuple[str, str]], *,
-              progress: Progress | None = None) -> list[ScoreSummary]:
-    """Score every stored text under each (name, spec) scorer; returns what was done per scorer."""
+              progress: Progress | None = None,
+              skip_categories: Sequence[str] = SKIPPED_CATEGORIES) -> list[ScoreSummary]:
+    """Score the stored texts under each (name, spec) scorer; returns what was done per scorer."""
     texts = run_texts(run_dir)
-    unique = texts.drop_duplicates("text_key")
     out = []
     with ScoreCache(run_dir) as cache:
         for name, spec in scorers:
             backend = _backend_for(name, spec)
             try:
+                unique = texts_to_score(texts, name, skip_categories)
                 sid = scorer_id(backend, spec)
                 cache.add_scorer(name, sid, spec)
                 have = cache.known(sid, unique["text_key"])

@@ -77,9 +77,9 @@ class ScoreCache:
 
 
 def run_texts(run_dir: str | Path) -> pd.DataFrame:
-    """Every stored response with what a scorer sees: columns model, probe_id, sample, messages
-    (the probe's own chat, without any run-level system prompt: the same for every model), text,
-    text_key."""
+    """Every stored response with what a scorer sees: columns model, probe_id, category, sample,
+    messages (the probe's own chat, without any run-level system prompt: the same for every
+    model), text, text_key."""
     from ._db import RunStore
 
     with RunStore(run_dir) as st:
@@ -88,9 +88,11 @@ def run_texts(run_dir: str | Path) -> pd.DataFrame:
                                " ORDER BY model, probe_id, sample").fetchall()
     out = []
     for model, pid, sample, text in rows:
-        messages = probes[pid].chat() if pid in probes else []
-        out.append((model, pid, int(sample), messages, text or "", text_key(messages, text or "")))
-    return pd.DataFrame(out, columns=["model", "probe_id", "sample", "messages", "text", "text_key"])
+        probe = probes.get(pid)
+        messages = probe.chat() if probe is not None else []
+        category = probe.category if probe is not None else ""
+        out.append((model, pid, category, int(sample), messages, text or "", text_key(messages, text or "")))
+    return pd.DataFrame(out, columns=["model", "probe_id", "category", "sample", "messages", "text", "text_key"])
 
 
 def cached_scores(run_dir: str | Path) -> pd.DataFrame:

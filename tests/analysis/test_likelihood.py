@@ -77,3 +77,13 @@ def test_p_values_are_uniform_when_the_suspect_is_one_more_independent():
         df = _frame(models, n_probes=20, seed=seed, noise=0.3)
         ps.append(likelihood_under_reference(df, "m0", "ref", ["m1", "m2", "m3", "m4"]).p_value)
     assert scipy.stats.kstest(ps, "uniform").pvalue > 0.01
+
+
+def test_the_fingerprint_answers_are_left_out():
+    """Few-token greedy answers belong to the greedy family: scored or not, they do not move this one."""
+    df = _frame(dict(BASE, s={"ref": -2.0, "other-1": -2.0, "other-2": -2.0})).assign(category="style")
+    fp = _frame(dict(BASE, s={"ref": -0.1, "other-1": -3.0, "other-2": -3.0}), n_probes=10, seed=1)
+    fp = fp.assign(category="fingerprint", probe_id="fp-" + fp["probe_id"])
+    alone = likelihood_under_reference(df, "s", "ref", CONTROLS)
+    both = likelihood_under_reference(pd.concat([df, fp]), "s", "ref", CONTROLS)
+    assert both.n == alone.n == 30 and both.statistic == alone.statistic

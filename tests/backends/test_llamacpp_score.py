@@ -65,3 +65,20 @@ def test_base_model_without_template_scores_too():
         assert g.score(Q, "Paris is the capital of France.").mean < 0
     finally:
         g.close()
+
+
+def test_keeping_the_evaluated_prompt_gives_the_scores_of_a_fresh_evaluation(smol):
+    """Answers to one prompt are scored one after the other with the prompt's KV cache kept:
+    the same numbers as a scorer that evaluates everything from scratch."""
+    first, second = "The capital of France is Paris.", "Paris, of course. It is the capital."
+    smol.score(Q, first)
+    kept = smol.score(Q, second)
+    fresh = LlamaCppScorer(smollm2_path(), n_ctx=512, n_threads=2)
+    try:
+        alone = fresh.score(Q, second)
+    finally:
+        fresh.close()
+    assert kept.tokens == alone.tokens
+    assert np.allclose(kept.logprobs, alone.logprobs, atol=1e-4)
+    again = smol.score(Q, second)  # the whole sequence already evaluated: still exact
+    assert np.allclose(again.logprobs, alone.logprobs, atol=1e-4)
