@@ -36,6 +36,7 @@ from ._localmodels import (
                     smollm2_path,
 )
 from ._openai_compat import OpenAIBackend, failure_from_exception
+from ._openai_score import ScorerUnreachable, ScoringUnsupported
 from ._replay import (
                     PROMPT_KEYS,
                     RESPONSE_KEYS,
@@ -90,6 +91,8 @@ __all__ = [
     "Request",
     "Response",
     "Result",
+    "ScorerUnreachable",
+    "ScoringUnsupported",
     "SelfCheck",
     "TokenLogprobs",
     "Transcript",

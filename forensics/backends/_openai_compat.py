@@ -109,8 +109,11 @@ class OpenAIBackend:
             key = "not-needed-for-local-server"
         self._client = openai.AsyncOpenAI(base_url=self.base_url, api_key=key, max_retries=0,
                                           timeout=timeout_s)
+        self._key, self._timeout_s, self._sync_client = key, timeout_s, None
+        # scoring: only servers that return prompt log-probabilities (llama_cpp.server, vLLM);
+        # `score` says so with the server's own answer when it cannot
         self.capabilities = Capabilities(logprobs=True, n_per_request=True,
-                                         max_concurrency=concurrency or 8)
+                                         max_concurrency=concurrency or 8, scoring=True)
 
     def describe(self) -> dict:
         return {"kind": self.name, "model": self.model, "base_url": self.public_url,
@@ -152,5 +155,24 @@ class OpenAIBackend:
     async def generate(self, requests: list[Request]) -> list[Result]:
         return list(await asyncio.gather(*(self._one(r) for r in requests)))
 
+    def score(self, messages: list[dict], text: str):
+        """Per-token log-probabilities of `text` after `messages`, from the server's prompt
+        log-probabilities (see `_openai_score`); `ScoringUnsupported` where it has none."""
+        import openai
+
+        from ._openai_score import ScorerUnreachable, score_with_client
+
+        if self._sync_client is None:
+            self._sync_client = openai.OpenAI(base_url=self.base_url, api_key=self._key, max_retries=0,
+                                              timeout=self._timeout_s)
+        where = f"scorer {self.model!r} at {self.public_url}"
+        try:
+            return score_with_client(self._sync_client, self.model, messages, text, where)
+        except (openai.APIConnectionError, openai.APITimeoutError) as e:
+            raise ScorerUnreachable(f"{where}: {_reason(e)}") from None
+
     async def aclose(self) -> None:
+        if self._sync_client is not None:
+            self._sync_client.close()
+            self._sync_client = None
         await self._client.close()
