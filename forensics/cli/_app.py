@@ -240,13 +240,13 @@ def _probes_schema(output: Annotated[Optional[Path], typer.Option("--output", "-
 def _demo(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where to write the demo run.")] = Path("forensics-demo"),
     probes: Annotated[int, typer.Option(min=10, help="Probes per model (besides the fingerprint subset).")] = 40,
-    max_tokens: Annotated[int, typer.Option(min=8)] = 80,
-    likelihood: Annotated[bool, typer.Option("--likelihood", help="Also score every answer under the three "
-                          "local models' weights (the likelihood family; about 14 minutes more on 2 cores).")] = False,
+    max_tokens: Annotated[int, typer.Option(min=8, help="Tokens per answer to the text probes.")] = 64,
+    likelihood: Annotated[bool, typer.Option("--likelihood/--no-likelihood", help="Score the answers under the "
+                          "three local models' weights (the likelihood family; under 3 minutes on 2 cores).")] = True,
 ) -> None:
     """The whole job offline on real local models: suspects 'AcmeChat' (SmolLM2 behind its own server)
     and 'BetaBot' (Qwen2.5-Coder behind a persona, independent of SmolLM2), judged against SmolLM2 and
-    Qwen with every other model as a control (`--likelihood` adds the likelihood family)."""
+    Qwen with every other model as a control; the text, greedy and likelihood families."""
     from ._demo import _run_demo
 
     _run_demo(out_dir, n_probes=probes, max_tokens=max_tokens, console=out, likelihood=likelihood)

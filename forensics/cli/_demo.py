@@ -6,9 +6,9 @@ Two suspects, one guilty and one innocent of distilling SmolLM2:
 - "BetaBot" is really Qwen2.5-Coder-0.5B behind its own persona: independent of SmolLM2.
 Candidate references SmolLM2 and Qwen2.5-Coder-0.5B, with the Gemma 3 270M base model and the
 other suspect as controls (every other model of the run, the default). Every model also answers
-a seeded subset of the fingerprint suite at temperature 0 (the greedy family). With `likelihood=True`
-the three local models' weights also score every text (`forensics score`), which adds the
-likelihood family (about 1 s per text and scorer on 2 cores: some 14 minutes more).
+a seeded subset of the fingerprint suite at temperature 0 (the greedy family). Unless
+`likelihood=False`, the three local models' weights then score the answers (`forensics score`),
+which adds the likelihood family (about 3 minutes on 2 cores).
 """
 
 from __future__ import annotations
@@ -70,8 +70,8 @@ def _greedy(models: list[ModelConfig]) -> list[ModelConfig]:
     return [m.model_copy(update={"temperature": 0.0}) if m.temperature is not None else m for m in models]
 
 
-def _run_demo(out_dir: str | Path, *, n_probes: int = 40, max_tokens: int = 80, console: Console | None = None,
-              likelihood: bool = False, n_fingerprint: int = 80) -> Path:
+def _run_demo(out_dir: str | Path, *, n_probes: int = 40, max_tokens: int = 64, console: Console | None = None,
+              likelihood: bool = True, n_fingerprint: int = 80) -> Path:
     from forensics.backends import LlamaServer
 
     console = console or Console()
