@@ -160,14 +160,14 @@ class OpenAIBackend:
         log-probabilities (see `_openai_score`); `ScoringUnsupported` where it has none."""
         import openai
 
-        from ._openai_score import ScorerUnreachable, score_with_client
+        from ._openai_score import ScorerUnreachable, _score_with_client
 
         if self._sync_client is None:
             self._sync_client = openai.OpenAI(base_url=self.base_url, api_key=self._key, max_retries=0,
                                               timeout=self._timeout_s)
         where = f"scorer {self.model!r} at {self.public_url}"
         try:
-            return score_with_client(self._sync_client, self.model, messages, text, where)
+            return _score_with_client(self._sync_client, self.model, messages, text, where)
         except (openai.APIConnectionError, openai.APITimeoutError) as e:
             raise ScorerUnreachable(f"{where}: {_reason(e)}") from None
 

@@ -35,14 +35,14 @@ class ScorerUnreachable(ForensicsError):
     exit_code = 4
 
 
-def scoring_request(messages: list[dict], text: str) -> tuple[str, int, int]:
+def _scoring_request(messages: list[dict], text: str) -> tuple[str, int, int]:
     """The raw prompt sent, and the character span [start, end) of the text in it."""
     prefix = plain_prompt(list(messages))
     start = len(prefix)
     return prefix + " " + text, start, start + 1 + len(text)
 
 
-def parse_prompt_logprobs(choice, start: int, end: int, where: str) -> TokenLogprobs:
+def _parse_prompt_logprobs(choice, start: int, end: int, where: str) -> TokenLogprobs:
     """The text's token log-probabilities from an echoed completion choice (OpenAI's legacy
     `logprobs` object: tokens, text_offset, token_logprobs)."""
     lp = getattr(choice, "logprobs", None)
@@ -62,7 +62,7 @@ def parse_prompt_logprobs(choice, start: int, end: int, where: str) -> TokenLogp
     return TokenLogprobs(names, tuple(float(v) for _, v in picked))
 
 
-def misaligned(choice) -> bool:
+def _misaligned(choice) -> bool:
     """Whether the server's top tokens match the next token more often than the token itself."""
     lp = getattr(choice, "logprobs", None)
     tokens = list(getattr(lp, "tokens", None) or [])
@@ -78,13 +78,13 @@ def misaligned(choice) -> bool:
     return ahead > same
 
 
-def score_with_client(client, model: str, messages: list[dict], text: str, where: str) -> TokenLogprobs:
+def _score_with_client(client, model: str, messages: list[dict], text: str, where: str) -> TokenLogprobs:
     """log p(text | plain prompt) token by token, from the server's prompt log-probabilities."""
     import openai
 
     if not text:
         return TokenLogprobs((), ())
-    prompt, start, end = scoring_request(messages, text)
+    prompt, start, end = _scoring_request(messages, text)
     try:
         resp = client.completions.create(model=model, prompt=prompt, echo=True, logprobs=1, max_tokens=1,
                                          temperature=0.0)
@@ -94,8 +94,8 @@ def score_with_client(client, model: str, messages: list[dict], text: str, where
     choices = getattr(resp, "choices", None) or []
     if not choices:
         raise ScoringUnsupported(f"{where}: the completions response has no choices")
-    got = parse_prompt_logprobs(choices[0], start, end, where)
-    if misaligned(choices[0]):
+    got = _parse_prompt_logprobs(choices[0], start, end, where)
+    if _misaligned(choices[0]):
         raise ScoringUnsupported(f"{where}: the server's prompt log-probabilities are one token out of "
                                  "place (its top tokens predict the next token, not their own; "
                                  "llama-cpp-python does this for models without a BOS token), so it "

@@ -16,7 +16,7 @@ from forensics.backends import (
     plain_prompt,
     smollm2_path,
 )
-from forensics.backends._openai_score import parse_prompt_logprobs, scoring_request
+from forensics.backends._openai_score import _parse_prompt_logprobs, _scoring_request
 
 Q = [{"role": "user", "content": "What is the capital of France?"}]
 TEXT = "The capital of France is Paris."
@@ -28,32 +28,32 @@ def _choice(offsets, values, tokens=None):
 
 
 def test_the_texts_tokens_are_those_at_or_after_the_prompts_end():
-    prompt, start, end = scoring_request(Q, "Paris.")
+    prompt, start, end = _scoring_request(Q, "Paris.")
     assert prompt == plain_prompt(Q) + " Paris." and prompt[start:end] == " Paris."
     # prompt tokens (offsets before start) and the generated token after the text are left out
-    got = parse_prompt_logprobs(_choice([0, 5, start, start + 6, end], [None, -1.0, -0.5, -0.25, -9.0]),
+    got = _parse_prompt_logprobs(_choice([0, 5, start, start + 6, end], [None, -1.0, -0.5, -0.25, -9.0]),
                                 start, end, "s")
     assert got.logprobs == (-0.5, -0.25) and got.tokens == ("t2", "t3")
 
 
 @pytest.mark.parametrize("case", ["no logprobs", "text not echoed", "a token without a value"])
 def test_a_server_without_prompt_logprobs_is_named_not_guessed(case):
-    _, start, end = scoring_request(Q, "Paris.")
+    _, start, end = _scoring_request(Q, "Paris.")
     choice = {"no logprobs": SimpleNamespace(logprobs=None),
               "text not echoed": _choice([0, 3], [None, -1.0]),
               "a token without a value": _choice([0, start, start + 3], [None, -1.0, None])}[case]
     with pytest.raises(ScoringUnsupported, match="scorer-x"):
-        parse_prompt_logprobs(choice, start, end, "scorer-x")
+        _parse_prompt_logprobs(choice, start, end, "scorer-x")
 
 
 def test_top_tokens_that_predict_the_next_position_mark_the_server_misaligned():
-    from forensics.backends._openai_score import misaligned
+    from forensics.backends._openai_score import _misaligned
 
     toks = ["The", " cat", " sat", " on", " the", " mat", "."]
     aligned = [None] + [{t: -0.1} for t in toks[1:]]  # each position's top token is its own
     late = [None] + [{t: -0.1} for t in toks[2:]] + [{"!": -0.1}]  # ... is the next one
-    assert not misaligned(SimpleNamespace(logprobs=SimpleNamespace(tokens=toks, top_logprobs=aligned)))
-    assert misaligned(SimpleNamespace(logprobs=SimpleNamespace(tokens=toks, top_logprobs=late)))
+    assert not _misaligned(SimpleNamespace(logprobs=SimpleNamespace(tokens=toks, top_logprobs=aligned)))
+    assert _misaligned(SimpleNamespace(logprobs=SimpleNamespace(tokens=toks, top_logprobs=late)))
 
 
 def test_a_chat_only_server_cannot_score_and_says_so(fake_server):
@@ -103,8 +103,8 @@ def test_llama_cpp_server_scores_equal_the_same_weights_evaluated_directly(tmp_p
     """Known answer (Gemma 3, a model with a BOS token): the server's prompt log-probabilities of
     the text are the log-softmax of the same GGUF's logits, evaluated here on the same tokens."""
     got = _server_score(gemma_path(), tmp_path)
-    _, start, _ = scoring_request(Q, TEXT)
-    want = _direct(gemma_path(), scoring_request(Q, TEXT)[0], start)
+    _, start, _ = _scoring_request(Q, TEXT)
+    want = _direct(gemma_path(), _scoring_request(Q, TEXT)[0], start)
     assert len(got.logprobs) == len(want) > 3
     assert np.allclose(got.logprobs, want, atol=1e-3)
 
