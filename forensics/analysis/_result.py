@@ -20,7 +20,8 @@ RESPONSE_COLUMNS = (
 )
 
 
-EXHIBIT_KINDS = ("shared_text", "shared_wrong_answer", "shared_failure", "identity_claim", "verbal_tic")
+EXHIBIT_KINDS = ("shared_text", "shared_wrong_answer", "shared_failure", "identity_claim",
+                 "identity_persona_claim", "verbal_tic")
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,8 @@ class Exhibit:
 
     shared_text: a probe where S's answer is much closer to R's than to any control's (`texts`);
     shared_wrong_answer: S and R give the same wrong answer; shared_failure: S and R wrong where
-    every control is right; identity_claim: a quoted self-identification; verbal_tic: one of R's
+    every control is right; identity_claim: a quoted self-identification; identity_persona_claim: a
+    quoted claim made while speaking as a role-play persona (never counted); verbal_tic: one of R's
     set phrases with each model's rate of use.
     """
 

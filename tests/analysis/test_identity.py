@@ -1,4 +1,8 @@
-"""Identity claims: multilingual extraction with negation, and the S-vs-controls test."""
+"""Identity claims: multilingual extraction with negation, and the S-vs-controls test.
+
+claimed_vendors include the vendors implied by claimed names ("Je suis Mistral" -> Mistral AI),
+and a name after "inspired by" is a mention, not a claim (issue 14).
+"""
 
 from __future__ import annotations
 
@@ -34,15 +38,15 @@ def _frame(texts: dict[str, list[str]], category: str = "identity", lang: str = 
         ("de", "Ich bin Claude, ein KI-Assistent von Anthropic.", ["Claude"], ["Anthropic"]),
         ("de", "Ich bin nicht ChatGPT, sondern Llama von Meta.", ["Llama"], ["Meta"]),
         ("fr", "Je suis Llama, un modèle développé par Meta.", ["Llama"], ["Meta"]),
-        ("fr", "Je ne suis pas ChatGPT. Je suis Mistral.", ["Mistral"], []),
+        ("fr", "Je ne suis pas ChatGPT. Je suis Mistral.", ["Mistral"], ["Mistral AI"]),
         ("es", "Soy Gemini, un modelo de Google.", ["Gemini"], ["Google"]),
         ("es", "No soy ChatGPT; soy Qwen, creado por Alibaba Cloud.", ["Qwen"], ["Alibaba"]),
         ("zh", "我是通义千问，由阿里云开发的大语言模型。", ["Qwen"], ["Alibaba"]),
-        ("zh", "我不是ChatGPT，我是DeepSeek。", ["DeepSeek"], []),
+        ("zh", "我不是ChatGPT，我是DeepSeek。", ["DeepSeek"], ["DeepSeek"]),
         ("zh", "我是文心一言，百度研发的知识增强大语言模型。", ["ERNIE"], ["Baidu"]),
-        ("ja", "私はChatGPTではありません。私はClaudeです。", ["Claude"], []),
+        ("ja", "私はChatGPTではありません。私はClaudeです。", ["Claude"], ["Anthropic"]),
         ("en", "I am an AI assistant. Meta-analysis is a statistical method.", [], []),
-        ("en", "I'm Qwen2.5, inspired by GPT-4o? No: I'm Qwen.", ["Qwen", "GPT-4"], []),
+        ("en", "I'm Qwen2.5, inspired by GPT-4o? No: I'm Qwen.", ["Qwen"], ["Alibaba"]),
     ],
 )
 def test_extraction_multilingual(lang, text, names, vendors):
