@@ -1,4 +1,5 @@
-"""Exhibits for the report: side-by-side matches, identical wrong answers, identity claims, tics.
+"""Exhibits for the report: side-by-side matches, identical wrong answers, identity claims (self
+and role-play persona claims apart), tics.
 
 Every model-derived string leaves here as display text or `Segment`s; the template escapes it.
 """
@@ -27,7 +28,7 @@ TextKey = tuple[str, str, int]
 
 # The report's exhibit groups, by the kind each analysis gave its exhibits.
 _GROUP = {"shared_text": "match", "shared_wrong_answer": "wrong", "shared_failure": "wrong",
-          "identity_claim": "identity", "verbal_tic": "tic"}
+          "identity_claim": "identity", "identity_persona_claim": "persona", "verbal_tic": "tic"}
 
 
 def _lookup(texts: Mapping[TextKey, str], model: str, probe_id: str, sample: object,
@@ -174,6 +175,29 @@ def _identity(items: list[dict], texts: Mapping[TextKey, str], probes: Mapping[s
     return out
 
 
+def _names(value: object) -> str:
+    """A stored list of names as one line of display text (anything else: empty)."""
+    return ", ".join(map(str, value)) if isinstance(value, list | tuple) else ""
+
+
+def _persona(items: list[dict], texts: Mapping[TextKey, str], probes: Mapping[str, dict],
+             suspect: str, reference: str) -> list[dict]:
+    """Claims made while speaking as a role-play persona (never counted), the suspect's first."""
+    items = sorted(items, key=lambda e: (str(e.get("model")) != suspect, str(e.get("probe_id"))))
+    out = []
+    for ex in items[:N_IDENTITY]:
+        model, pid = str(ex.get("model", "")), str(ex.get("probe_id", ""))
+        full = _show_text(_lookup(texts, model, pid, ex.get("sample", 0), ex.get("quote", "")))
+        role = "suspect" if model == suspect else "reference" if model == reference else "other"
+        who = _names(ex.get("persona_names")) or _names(ex.get("persona_vendors")) or "another model"
+        out.append({"model": _visible_text(model), "role": role, "probe": _probe_ref(probes, pid),
+                    "sample": _cell(ex.get("sample")),
+                    "label": _visible_text(f"speaking as {who[:QUOTE_CHARS]} in a role-play"),
+                    "quote": _show_text(str(ex.get("quote", "")), QUOTE_CHARS).segments(),
+                    "sha256": full.sha256, "length": _fmt(full.length)})
+    return out
+
+
 def _tics(items: list[dict], texts: Mapping[TextKey, str], probes: Mapping[str, dict],
           models: list[str]) -> dict:
     """The reference's distinctive phrases, how often each model uses them, and an example probe."""
@@ -196,14 +220,17 @@ def _build_exhibits(exhibits: list[Exhibit], texts: Mapping[TextKey, str], probe
                    titles: Callable[[str], str], reasoning: Mapping[TextKey, str] | None = None) -> dict:
     """All exhibit groups of one comparison, ready for the template (reasoning traces beside the
     side-by-side answers, collapsed)."""
-    groups: dict[str, list[dict]] = {"match": [], "wrong": [], "identity": [], "tic": [], "other": []}
+    groups: dict[str, list[dict]] = {"match": [], "wrong": [], "identity": [], "persona": [], "tic": [],
+                                     "other": []}
     for ex in exhibits:
         groups[_GROUP.get(ex.kind, "other")].append(dict(ex.fields))
     return {
         "matches": _matches(groups["match"], texts, probes, titles, reasoning),
         "wrong": _wrong(groups["wrong"], texts, probes, suspect, reference, controls),
         "identity": _identity(groups["identity"], texts, probes, suspect, reference),
+        "identity_persona": _persona(groups["persona"], texts, probes, suspect, reference),
         "tics": _tics(groups["tic"], texts, probes, [suspect, reference, *controls]),
         "n_total": len(exhibits), "n_other": len(groups["other"]),
-        "caps": {"matches": N_MATCHES, "wrong": N_WRONG, "identity": N_IDENTITY, "tics": N_TICS},
+        "caps": {"matches": N_MATCHES, "wrong": N_WRONG, "identity": N_IDENTITY,
+                 "identity_persona": N_IDENTITY, "tics": N_TICS},
     }

@@ -116,6 +116,10 @@ def hostile_exhibits(run) -> list[Exhibit]:
             "model": "suspect", "probe_id": f"id-{i}", "sample": 0, "prompt": "",
             "quote": f"I am ChatGPT {payload}{CONTROL_TAIL}", "claimed_names": [payload],
             "claimed_vendors": ["OpenAI"]}))
+        out.append(Exhibit("identity_persona_claim", {
+            "model": "suspect", "probe_id": f"id-{i}", "sample": 0, "prompt": "",
+            "quote": f"I am ChatGPT {payload}{CONTROL_TAIL}", "persona_names": ["ChatGPT", payload],
+            "persona_vendors": ["OpenAI"], "label": payload}))
         out.append(Exhibit("verbal_tic", {"analysis": "stylometry.verbal_tics", "tic": payload, "z": 5.0 - i,
                                           "share_of_responses": {"suspect": 0.5, "reference": 0.6}}))
     out.append(Exhibit("shared_wrong_answer", {
