@@ -50,14 +50,20 @@ def test_run_texts_use_the_probes_own_chat(run_dir):
     assert row["text_key"] == text_key(row["messages"], "one answer")
 
 
-def test_scores_are_cached_resumed_and_read_as_columns(run_dir, monkeypatch, tmp_path):
+@pytest.fixture
+def gguf(monkeypatch, tmp_path):
+    """A weights file whose scorer is the fake above (every backend made is that fake)."""
     from forensics.backends import Capabilities
 
-    gguf = tmp_path / "w.gguf"
-    gguf.write_bytes(b"weights")
-    fake = _FakeScorer(gguf)
+    path = tmp_path / "w.gguf"
+    path.write_bytes(b"weights")
+    fake = _FakeScorer(path)
     fake.capabilities = Capabilities(scoring=True)
     monkeypatch.setattr("forensics.collect._score.make_backend", lambda cfg: fake)
+    return path
+
+
+def test_scores_are_cached_resumed_and_read_as_columns(run_dir, gguf):
     first = score_run(run_dir, [("m1", f"llamacpp:{gguf}")])
     n_texts = run_texts(run_dir)["text_key"].nunique()
     assert first[0].scored == n_texts and first[0].scorer_id.startswith("sha256:")
@@ -107,19 +113,12 @@ def test_texts_to_score_skip_a_scorers_own_texts_and_the_fingerprint_answers():
     texts = pd.DataFrame([{"model": m, "probe_id": p, "category": c, "sample": 0, "messages": [], "text": t,
                            "text_key": f"{p}:{t}"} for m, p, c, t in rows])
     todo = texts_to_score(texts, "m1")
-    assert list(todo["text_key"]) == ["p1:c", "p2:b"]  # in prompt order; m1's own "a" and "d" skipped
+    assert list(todo["text_key"]) == ["p1:c", "p2:b"]  # in prompt order; m1's own "a" and the fingerprint "d" skipped
     assert list(texts_to_score(texts, "other")["text_key"]) == ["p1:c", "p2:a", "p2:b"]
     assert "f1:d" in set(texts_to_score(texts, "other", skip_categories=())["text_key"])
 
 
-def test_a_scorer_named_like_a_model_leaves_that_models_texts_unscored(run_dir, monkeypatch, tmp_path):
-    from forensics.backends import Capabilities
-
-    gguf = tmp_path / "w.gguf"
-    gguf.write_bytes(b"weights")
-    fake = _FakeScorer(gguf)
-    fake.capabilities = Capabilities(scoring=True)
-    monkeypatch.setattr("forensics.collect._score.make_backend", lambda cfg: fake)
+def test_a_scorer_named_like_a_model_leaves_that_models_texts_unscored(run_dir, gguf):
     done = score_run(run_dir, [("sc-1", f"llamacpp:{gguf}")])
     df = responses_with_scores(load_run(run_dir))
     assert df.loc[df["model"] == "sc-1", "logprob:sc-1"].isna().all()

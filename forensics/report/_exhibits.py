@@ -157,21 +157,19 @@ def _wrong(items: list[dict], texts: Mapping[TextKey, str], probes: Mapping[str,
     return out
 
 
-def _identity(items: list[dict], texts: Mapping[TextKey, str], probes: Mapping[str, dict],
-              suspect: str, reference: str) -> list[dict]:
-    """Self-identification quotes, the suspect's first."""
+def _claim_rows(items: list[dict], texts: Mapping[TextKey, str], probes: Mapping[str, dict],
+                suspect: str, reference: str) -> list[tuple[dict, dict]]:
+    """(exhibit, common display fields) of the first identity-like exhibits, the suspect's first."""
     items = sorted(items, key=lambda e: (str(e.get("model")) != suspect, str(e.get("probe_id"))))
     out = []
     for ex in items[:N_IDENTITY]:
         model, pid = str(ex.get("model", "")), str(ex.get("probe_id", ""))
         full = _show_text(_lookup(texts, model, pid, ex.get("sample", 0), ex.get("quote", "")))
         role = "suspect" if model == suspect else "reference" if model == reference else "other"
-        out.append({"model": _visible_text(model), "role": role, "probe": _probe_ref(probes, pid),
-                    "sample": _cell(ex.get("sample")),
-                    "quote": _show_text(str(ex.get("quote", "")), QUOTE_CHARS).segments(),
-                    "names": _cell(", ".join(map(str, ex.get("claimed_names") or []))),
-                    "vendors": _cell(", ".join(map(str, ex.get("claimed_vendors") or []))),
-                    "sha256": full.sha256, "length": _fmt(full.length)})
+        out.append((ex, {"model": _visible_text(model), "role": role, "probe": _probe_ref(probes, pid),
+                         "sample": _cell(ex.get("sample")),
+                         "quote": _show_text(str(ex.get("quote", "")), QUOTE_CHARS).segments(),
+                         "sha256": full.sha256, "length": _fmt(full.length)}))
     return out
 
 
@@ -180,21 +178,21 @@ def _names(value: object) -> str:
     return ", ".join(map(str, value)) if isinstance(value, list | tuple) else ""
 
 
+def _identity(items: list[dict], texts: Mapping[TextKey, str], probes: Mapping[str, dict],
+              suspect: str, reference: str) -> list[dict]:
+    """Self-identification quotes, the suspect's first."""
+    return [{**row, "names": _cell(_names(ex.get("claimed_names"))),
+             "vendors": _cell(_names(ex.get("claimed_vendors")))}
+            for ex, row in _claim_rows(items, texts, probes, suspect, reference)]
+
+
 def _persona(items: list[dict], texts: Mapping[TextKey, str], probes: Mapping[str, dict],
              suspect: str, reference: str) -> list[dict]:
     """Claims made while speaking as a role-play persona (never counted), the suspect's first."""
-    items = sorted(items, key=lambda e: (str(e.get("model")) != suspect, str(e.get("probe_id"))))
     out = []
-    for ex in items[:N_IDENTITY]:
-        model, pid = str(ex.get("model", "")), str(ex.get("probe_id", ""))
-        full = _show_text(_lookup(texts, model, pid, ex.get("sample", 0), ex.get("quote", "")))
-        role = "suspect" if model == suspect else "reference" if model == reference else "other"
+    for ex, row in _claim_rows(items, texts, probes, suspect, reference):
         who = _names(ex.get("persona_names")) or _names(ex.get("persona_vendors")) or "another model"
-        out.append({"model": _visible_text(model), "role": role, "probe": _probe_ref(probes, pid),
-                    "sample": _cell(ex.get("sample")),
-                    "label": _visible_text(f"speaking as {who[:QUOTE_CHARS]} in a role-play"),
-                    "quote": _show_text(str(ex.get("quote", "")), QUOTE_CHARS).segments(),
-                    "sha256": full.sha256, "length": _fmt(full.length)})
+        out.append({**row, "label": _visible_text(f"speaking as {who[:QUOTE_CHARS]} in a role-play")})
     return out
 
 
