@@ -94,3 +94,38 @@ def test_the_report_shows_the_reasoning_collapsed_beside_the_answer(tmp_path):
     html = write_report(tmp_path / "r").read_text()
     assert '<details class="reasoning"><summary>Reasoning trace' in html
     assert "<b>probe</b>" not in html and "&lt;b&gt;probe&lt;/b&gt;" in html  # escaped, never markup
+
+
+def _split_by_regex(text: str):
+    """The previous definition (lazy blocks, then an unclosed tail), as the reference."""
+    import re
+
+    if "<think" not in text.lower():
+        return None, text
+    block = re.compile(r"<think>(.*?)</think>", re.DOTALL | re.IGNORECASE)
+    parts = block.findall(text)
+    answer = block.sub("", text)
+    tail = re.search(r"<think>(.*)\Z", answer, re.DOTALL | re.IGNORECASE)
+    if tail:
+        parts.append(tail.group(1))
+        answer = answer[:tail.start()]
+    reasoning = "\n\n".join(p.strip() for p in parts if p.strip())
+    return (reasoning or None), answer.strip()
+
+
+def test_splitting_agrees_with_the_block_definition_on_random_tag_soup():
+    """Same results as the block regexes (which also joined "<thin" + a removed block + "k>" into a
+    new tag: that artefact is not kept, so such fragments are not in the soup)."""
+    import random
+
+    rng = random.Random(0)
+    pieces = ["<think>", "</think>", "<THINK>", "</Think>", "a", "b c", "\n", "<", ">"]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert split_reasoning(text) == _split_by_regex(text), text
+
+
+def test_thousands_of_unclosed_tags_are_one_trace():
+    text = "<think>" * 20_000 + "x"
+    reasoning, answer = split_reasoning(text)
+    assert answer == "" and reasoning == "<think>" * 19_999 + "x"

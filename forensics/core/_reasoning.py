@@ -10,25 +10,35 @@ from __future__ import annotations
 
 import re
 
-_BLOCK = re.compile(r"<think>(.*?)</think>", re.S | re.I)
-_OPEN = re.compile(r"<think>(.*)\Z", re.S | re.I)  # a trace cut off before its end tag
+_TAG = re.compile(r"<(/?)think>", re.IGNORECASE)
 
 
 def split_reasoning(text: object) -> tuple[str | None, str]:
     """(reasoning or None, answer): every <think> block out of the text, joined; an unclosed
-    <think> runs to the end. Non-strings give (None, '')."""
+    <think> runs to the end; a <think> inside a block is part of it; a stray </think> stays in the
+    answer. One pass over the tags, so thousands of unclosed tags cost linear time. Non-strings
+    give (None, '')."""
     if not isinstance(text, str):
         return None, ""
     if "<think" not in text.lower():
         return None, text
-    parts = _BLOCK.findall(text)
-    answer = _BLOCK.sub("", text)
-    tail = _OPEN.search(answer)
-    if tail:
-        parts.append(tail.group(1))
-        answer = answer[:tail.start()]
+    parts: list[str] = []
+    answer: list[str] = []
+    pos, opened = 0, None
+    for m in _TAG.finditer(text):
+        closing = bool(m.group(1))
+        if opened is None and not closing:
+            answer.append(text[pos:m.start()])
+            opened = m
+        elif opened is not None and closing:
+            parts.append(text[opened.end():m.start()])
+            pos, opened = m.end(), None
+    if opened is not None:
+        parts.append(text[opened.end():])
+    else:
+        answer.append(text[pos:])
     reasoning = "\n\n".join(p.strip() for p in parts if p.strip())
-    return (reasoning or None), answer.strip()
+    return (reasoning or None), "".join(answer).strip()
 
 
 def with_reasoning(reasoning: str | None, answer: str) -> str:
