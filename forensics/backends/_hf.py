@@ -10,6 +10,8 @@ from pathlib import Path
 
 from forensics.core import InputError
 
+from forensics.watermark import GreenBias, WatermarkKey
+
 from ._base import Capabilities, Failure, Request, Response, Result
 from ._llamacpp import plain_prompt
 from ._llamacpp_score import TokenLogprobs
@@ -20,8 +22,13 @@ class HFBackend:
 
     name = "hf"
 
-    def __init__(self, path: str | Path, *, n_threads: int | None = None):
+    def __init__(self, path: str | Path, *, n_threads: int | None = None,
+                 watermark: WatermarkKey | None = None, adapter: str | Path | None = None):
         self.path = Path(path)
+        self.watermark = watermark
+        self.adapter = Path(adapter) if adapter else None
+        if self.adapter and not (self.adapter / "adapter_config.json").is_file():
+            raise InputError(f"hf adapter {str(adapter)!r}: no adapter_config.json there")
         if not self.path.exists():
             raise InputError(f"hf model {str(path)!r}: no such directory or GGUF file")
         self.n_threads = n_threads
@@ -31,10 +38,19 @@ class HFBackend:
         self.capabilities = Capabilities(logprobs=True, max_concurrency=1, in_process=True, scoring=True)
 
     def describe(self) -> dict:
-        return {"kind": self.name, "path": str(self.path), "n_threads": self.n_threads}
+        return {"kind": self.name, "path": str(self.path), "n_threads": self.n_threads,
+                "adapter": str(self.adapter) if self.adapter else None,
+                "watermark": self.watermark.settings() if self.watermark else None}
 
     def cache_identity(self) -> dict:
-        return {"kind": self.name, "model": self.path.name}
+        ident = {"kind": self.name, "model": self.path.name}
+        if self.adapter:
+            from forensics.core import file_sha256
+
+            ident["adapter_sha256"] = file_sha256(next(self.adapter.glob("adapter_model.*")))
+        if self.watermark:
+            ident["watermark"] = self.watermark.settings()
+        return ident
 
     def _load(self):
         if self._model is None:
@@ -52,6 +68,10 @@ class HFBackend:
             self._tok = AutoTokenizer.from_pretrained(where, local_files_only=True, **extra)
             self._model = AutoModelForCausalLM.from_pretrained(where, local_files_only=True,
                                                                dtype=torch.float32, **extra)
+            if self.adapter:
+                from peft import PeftModel
+
+                self._model = PeftModel.from_pretrained(self._model, str(self.adapter)).merge_and_unload()
             self._model.eval()
         return self._model, self._tok
 
@@ -79,6 +99,8 @@ class HFBackend:
                               pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id)
                 if sample:
                     kwargs.update(temperature=p.temperature, top_p=p.top_p)
+                if self.watermark:
+                    kwargs["logits_processor"] = _hf_processors(self.watermark)
                 with torch.no_grad():
                     out = model.generate(input_ids=input_ids, attention_mask=mask, **kwargs)
             except (ValueError, RuntimeError, OSError) as e:
@@ -116,3 +138,18 @@ class HFBackend:
     async def aclose(self) -> None:
         self._model = None
         self._tok = None
+
+
+def _hf_processors(key: WatermarkKey):
+    """The green-list bias as a transformers LogitsProcessorList (one row of the batch at a time)."""
+    import torch
+    from transformers import LogitsProcessor, LogitsProcessorList
+
+    bias = GreenBias(key)
+
+    class _Green(LogitsProcessor):
+        def __call__(self, input_ids, scores):
+            rows = [torch.from_numpy(bias.bias(ids.cpu().numpy(), scores.shape[-1])) for ids in input_ids]
+            return scores + torch.stack(rows).to(scores.dtype)
+
+    return LogitsProcessorList([_Green()])

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from forensics.core import InputError
 
+from forensics.watermark import GreenBias, WatermarkKey
+
 from ._base import Capabilities, Failure, Request, Response, Result
 from ._cpu import LOCAL_COMPUTE, default_threads
 
@@ -45,8 +47,9 @@ class LlamaCppBackend:
     name = "llamacpp"
 
     def __init__(self, path: str | Path, *, n_ctx: int = 2048, n_threads: int | None = None,
-                 chat_format: str | None = None):
+                 chat_format: str | None = None, watermark: WatermarkKey | None = None):
         self.path = Path(path)
+        self.watermark = watermark
         if not self.path.is_file():
             raise InputError(f"llamacpp model {str(path)!r}: no such GGUF file")
         self.n_ctx = n_ctx
@@ -61,12 +64,16 @@ class LlamaCppBackend:
     def describe(self) -> dict:
         return {"kind": self.name, "path": str(self.path), "file_size": self.path.stat().st_size,
                 "n_ctx": self.n_ctx, "n_threads": self.n_threads, "chat_format": self.chat_format,
-                "chat_template": self._has_template}
+                "chat_template": self._has_template,
+                "watermark": self.watermark.settings() if self.watermark else None}
 
     def cache_identity(self) -> dict:
         st = self.path.stat()
-        return {"kind": self.name, "model": self.path.name, "size": st.st_size, "n_ctx": self.n_ctx,
-                "chat_format": self.chat_format}
+        ident = {"kind": self.name, "model": self.path.name, "size": st.st_size, "n_ctx": self.n_ctx,
+                 "chat_format": self.chat_format}
+        if self.watermark:
+            ident["watermark"] = self.watermark.settings()
+        return ident
 
     def _load(self):
         if self._llm is None:
@@ -89,6 +96,10 @@ class LlamaCppBackend:
                 t0 = time.perf_counter()
                 common = dict(max_tokens=p.max_tokens, temperature=p.temperature, top_p=p.top_p,
                               seed=seed)
+                if self.watermark:
+                    from llama_cpp import LogitsProcessorList
+
+                    common["logits_processor"] = LogitsProcessorList([GreenBias(self.watermark)])
                 if self._has_template:
                     out = llm.create_chat_completion(messages=list(req.messages), **common)
                     choice = out["choices"][0]

@@ -39,6 +39,7 @@ class ModelConfig(BaseModel):
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=1)
     top_p: float | None = Field(default=None, gt=0, le=1)
+    adapter: str | None = None  # hf only: a peft LoRA adapter directory merged into the weights
 
     @property
     def kind(self) -> str:

@@ -47,10 +47,17 @@ def _run(
     no_self_check: Annotated[bool, typer.Option("--no-self-check", help="Skip the one-token check of each local "
                              "model in a child process.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    watermark: Annotated[Optional[Path], typer.Option("--watermark", help="Key file: local models generate "
+                         "green-list watermarked text (Kirchenbauer et al.); the run stores only the key's "
+                         "SHA-256. Make one with `forensics watermark keygen`.")] = None,
+    wm_gamma: Annotated[float, typer.Option("--watermark-gamma", help="Green share of the vocabulary.")] = 0.25,
+    wm_delta: Annotated[float, typer.Option("--watermark-delta", help="Logit added to green tokens.")] = 2.0,
+    wm_context: Annotated[int, typer.Option("--watermark-context", help="Context width h (tokens).")] = 1,
 ) -> None:
     """Send probe suites to models and store every response (resumable: rerun to continue)."""
     from forensics.backends import load_models_file, parse_model_option
     from forensics.collect import RunSettings, run_suite
+    from forensics.watermark import load_key
 
     configs = [parse_model_option(m, api_key_env) for m in model]
     if models_file:
@@ -58,7 +65,9 @@ def _run(
     settings = RunSettings(samples=samples, temperature=temperature, max_tokens=max_tokens, seed=seed,
                            concurrency=concurrency, max_attempts=max_attempts, use_cache=not no_cache,
                            system_variants=list(system_variant), down_after=down_after,
-                           self_check=not no_self_check)
+                           self_check=not no_self_check,
+                           watermark=load_key(watermark, gamma=wm_gamma, delta=wm_delta, context=wm_context)
+                           if watermark else None)
     result = run_suite(configs, out=out_dir, suites=suite or None, settings=settings,
                        progress=not quiet, command=_argv())
     s = result.summary

@@ -17,6 +17,7 @@ from forensics.backends import Backend, Failure, ModelConfig, Params, Request, R
 from forensics.core import ForensicsError
 from forensics.probes import Suite
 from forensics.store import ResponseCache, RunStore, cache_key
+from forensics.watermark import WatermarkKey
 
 
 @dataclass
@@ -35,9 +36,13 @@ class RunSettings:
     system_variants: list[str] = field(default_factory=list)
     down_after: int = 3  # consecutive refused connections after which an endpoint is down
     self_check: bool = True  # one token from each local model in a child process first
+    watermark: WatermarkKey | None = None  # local models generate with this green-list key
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The settings a run records: the watermark as its parameters and key SHA-256, never the key."""
+        d = asdict(self)
+        d["watermark"] = self.watermark.settings() if self.watermark else None
+        return d
 
 
 @dataclass

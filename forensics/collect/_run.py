@@ -18,6 +18,7 @@ from forensics.backends import (
 )
 from forensics.core import InputError, redact_urls_in
 from forensics.probes import Suite, resolve_suites, unique_suites
+from forensics.watermark import WatermarkKey
 from forensics.store import ResponseCache, Run, RunStore, load_run
 
 from ._engine import EndpointDown, Engine, RunSettings, RunSummary, plan_requests
@@ -25,7 +26,8 @@ from ._engine import EndpointDown, Engine, RunSettings, RunSummary, plan_request
 ModelArg = str | ModelConfig | tuple[str, Callable]
 
 
-def _model_configs(models: Iterable[ModelArg]) -> tuple[list[ModelConfig], dict[str, Backend]]:
+def _model_configs(models: Iterable[ModelArg], watermark: WatermarkKey | None = None
+                   ) -> tuple[list[ModelConfig], dict[str, Backend]]:
     configs, backends = [], {}
     for m in models:
         if isinstance(m, tuple):
@@ -41,7 +43,7 @@ def _model_configs(models: Iterable[ModelArg]) -> tuple[list[ModelConfig], dict[
         raise InputError("no models: give at least one --model NAME=SPEC")
     for cfg in configs:
         if cfg.name not in backends:
-            backends[cfg.name] = make_backend(cfg)
+            backends[cfg.name] = make_backend(cfg, watermark=watermark)
     return configs, backends
 
 
@@ -62,7 +64,7 @@ def run_suite(models: Iterable[ModelArg], *, out: str | Path, suites: Iterable[s
     suite_objs += resolve_suites([s for s in (suites or []) if not isinstance(s, Suite)]) \
         if not suite_objs or any(not isinstance(s, Suite) for s in (suites or [])) else []
     suite_objs = unique_suites(suite_objs)
-    configs, backends = _model_configs(models)
+    configs, backends = _model_configs(models, settings.watermark)
     if settings.self_check:
         from forensics.backends import local_models, require_local_backends
 

@@ -1,0 +1,27 @@
+"""Green-list watermarks (Kirchenbauer et al. 2023) and their detection, for radioactivity tests.
+
+Pure computation over token ids: the key, the keyed green lists, the generation-time bias and the
+de-duplicated binomial score (Sander et al. 2024). Tokenizers and models live in `backends`.
+"""
+
+from ._bias import GreenBias
+from ._detect import WatermarkScore, dedupe_tuples, score_tokens, scorable_tuples
+from ._greenlist import context_seeds, green_mask, green_of
+from ._key import MIN_KEY_BYTES, SCHEME, WatermarkKey, load_key, random_key, write_new_key
+
+__all__ = [
+    "MIN_KEY_BYTES",
+    "SCHEME",
+    "GreenBias",
+    "WatermarkKey",
+    "WatermarkScore",
+    "context_seeds",
+    "dedupe_tuples",
+    "green_mask",
+    "green_of",
+    "load_key",
+    "random_key",
+    "score_tokens",
+    "scorable_tuples",
+    "write_new_key",
+]
