@@ -44,6 +44,7 @@ from ._replay import (
                     Transcript,
                     read_transcripts,
 )
+from ._tokenizer import Tokenizer, load_tokenizer
 from ._selfcheck import (
                     BackendCrashError,
                     SelfCheck,
@@ -66,6 +67,8 @@ from ._specs import (
 )
 
 __all__ = [
+    "Tokenizer",
+    "load_tokenizer",
     "Backend",
     "BackendCrashError",
     "BackendSettings",

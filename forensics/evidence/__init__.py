@@ -11,11 +11,14 @@ from ._parallel import analyze_pairs, default_jobs
 from ._rank import rank_references
 from ._stored import analyze, rank, responses_with_scores, stored_evidence
 from ._types import REASON_KINDS, Evidence, Minimums, Reason, Verdict
+from ._watermark import WatermarkEvidence, radioactivity_scores
 from ._validate import Validation, validate_panel, validation_pairs
 from ._validation_metrics import (apply_elub, cllr, cllr_cal, cllr_min, ece, eer, elub_bounds,
                                   misleading_rates, roc_auc, tippett, validation_summary)
 
 __all__ = [
+    "WatermarkEvidence",
+    "radioactivity_scores",
     "Admission",
     "Labels",
     "Validation",
