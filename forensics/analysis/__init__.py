@@ -27,6 +27,7 @@ _LAZY = {
     "greedy_agreement": ".greedy",
     "likelihood_under_reference": ".likelihood",
     "score_columns": ".likelihood",
+    "radioactivity_test": ".radioactivity",
     "extract_identity_claims": ".identity",
     "read_identity": ".identity",
     "IdentityReading": ".identity",

@@ -15,6 +15,7 @@ from .errors import error_patterns
 from .greedy import greedy_agreement
 from .identity import identity_test
 from .likelihood import likelihood_under_reference
+from .radioactivity import radioactivity_test
 from .similarity import similarity_analyses
 from .stylometry import stylometry_analyses
 
@@ -37,6 +38,9 @@ class AnalysisInfo:
     about: str
     function: Callable  # (df, suspect, reference, controls, **options) -> result(s)
     interval: str = "effect"  # which quantity the result's 95% CI bounds: "effect" or "statistic"
+    # the statistic's SD under H2 where it is known exactly (the LR model floors the controls' spread
+    # with it instead of the CI's SE, for a CI that is not on the statistic's scale)
+    null_sd: float | None = None
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -56,6 +60,13 @@ FAMILIES: tuple[Family, ...] = (
            "`reasoning_content`) where the suspect and the reference both give one.", group="texts"),
     Family("greedy", "Whether the suspect picks the reference's first words on the fingerprint suite at "
            "temperature 0, more often than the controls do (Nikolic et al. 2025)."),
+    # Own group: the key is independent of the texts' content and style, so under H2 the statistic is
+    # independent of the text families. Null mass 0.7: under H1 the signal needs S's training data to be
+    # R's outputs watermarked with this key, in quantity, and not paraphrased or fine-tuned away; so a
+    # non-detection moves the LR by at most log10(0.7) = -0.15.
+    Family("radioactivity", "Whether the suspect's own texts carry a green-list bias under the reference's "
+           "watermark key, as a model trained on the reference's watermarked outputs does (Sander et al. "
+           "2024); the controls' texts, scored under the same key, are the null.", null_mass=0.7),
 )
 
 _S, _Y, _A = similarity_analyses, stylometry_analyses, attribution_analysis
@@ -111,6 +122,9 @@ CATALOGUE: tuple[AnalysisInfo, ...] = (
     AnalysisInfo("greedy.first_3_words", "greedy", "Greedy agreement: first three words",
                  "Share of fingerprint probes on which S's first three words equal R's (temperature 0).",
                  greedy_agreement, interval="statistic"),
+    AnalysisInfo("radioactivity.green_bias", "radioactivity", "Watermark radioactivity (green-list bias)",
+                 "z-score of the suspect's distinct green (context, token) tuples under the reference's "
+                 "watermark key; the effect is its green share minus γ.", radioactivity_test, null_sd=1.0),
 )
 
 _BY_NAME = {a.name: a for a in CATALOGUE}

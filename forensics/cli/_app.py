@@ -149,19 +149,53 @@ def _analyze(
     jobs: Annotated[int, typer.Option(min=0, help="Processes when ranking 3+ references (0: every core). Same numbers either way.")] = 0,
     labels: Annotated[Optional[Path], typer.Option("--labels", help="Lineage labels (YAML): each reference's controls are "
                       "the models documented as independent of it and unrelated to the suspect.")] = None,
+    wm_key: Annotated[Path | None, typer.Option("--watermark-key", help="The reference's watermark key file: test "
+                      "whether the suspect's texts carry its green-list bias (radioactivity). Only its SHA-256 is stored.")] = None,
+    wm_tokenizer: Annotated[str | None, typer.Option("--watermark-tokenizer", help="The reference's local model spec "
+                            "whose tokenizer the key's green lists use, e.g. llamacpp:qwen2.5-coder-0.5b (needed with the key).")] = None,
+    wm_reference: Annotated[str | None, typer.Option("--watermark-reference", help="Which reference the key belongs "
+                            "to (default: the only --reference).")] = None,
+    wm_gamma: Annotated[float, typer.Option("--watermark-gamma", help="The key's green share of the vocabulary.")] = 0.25,
+    wm_delta: Annotated[float, typer.Option("--watermark-delta", help="The key's logit bias (recorded only).")] = 2.0,
+    wm_context: Annotated[int, typer.Option("--watermark-context", help="The key's context width h (tokens).")] = 1,
 ) -> None:
     """Test the suspect against each reference and the controls; store the evidence; print the verdict."""
     from forensics.evidence import load_labels, rank
 
     lab = load_labels(labels) if labels else None
+    watermark = _watermark_evidence(wm_key, wm_tokenizer, wm_reference, reference, wm_gamma, wm_delta, wm_context)
     with _progress_printer() as progress:
         table = rank(run_dir, suspect, reference, control or None, seed=seed, jobs=jobs, labels=lab,
-                     progress=progress)
+                     progress=progress, watermark=watermark)
     if as_json:
         payload = [row["evidence"].to_dict() | {"rank": int(row["rank"])} for _, row in table.iterrows()]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
         return
     _print_verdicts(table)
+
+
+def _watermark_evidence(key: Path | None, tokenizer: str | None, owner: str | None, references: list[str],
+                        gamma: float, delta: float, context: int):
+    """The `--watermark-*` options as a WatermarkEvidence (None without a key)."""
+    if key is None:
+        if tokenizer or owner:
+            raise InputError("--watermark-tokenizer and --watermark-reference need --watermark-key")
+        return None
+    from forensics.backends import load_tokenizer
+    from forensics.evidence import WatermarkEvidence
+    from forensics.watermark import load_key
+
+    if not tokenizer:
+        raise InputError("--watermark-key needs --watermark-tokenizer: the reference's local model spec "
+                         "(e.g. llamacpp:qwen2.5-coder-0.5b), whose tokenizer the green lists are defined over")
+    if owner is None:
+        if len(references) != 1:
+            raise InputError("with several --reference, say whose key it is with --watermark-reference")
+        owner = references[0]
+    if owner not in references:
+        raise InputError(f"--watermark-reference {owner!r} is not one of the --reference models")
+    return WatermarkEvidence(owner, load_key(key, gamma=gamma, delta=delta, context=context),
+                             load_tokenizer(tokenizer), tokenizer)
 
 
 @app.command("report")

@@ -1,7 +1,7 @@
 """Evidence: what the analyses prove. Typed reasons and exhibits, the likelihood-ratio model,
 verdict rules, ranking candidate references, many pairs on forked workers, stored evidence."""
 
-from ._analyze import analyze_responses, default_embed
+from ._analyze import analyze_responses, default_embed, radioactivity_frame
 from ._assess import CANNOT_SEPARATE, assess
 from ._calibration import calibrate, cross_validated_lrs
 from ._embeddings import Embedder, find_model_dir, hashing_embed
@@ -18,6 +18,7 @@ from ._validation_metrics import (apply_elub, cllr, cllr_cal, cllr_min, ece, eer
 
 __all__ = [
     "WatermarkEvidence",
+    "radioactivity_frame",
     "radioactivity_scores",
     "Admission",
     "Labels",

@@ -14,6 +14,7 @@ from forensics.analysis.catalogue import runners
 from ._assess import assess
 from ._likelihood import LRModel
 from ._types import Evidence, Minimums
+from ._watermark import WatermarkEvidence, radioactivity_scores
 
 _DEFAULT_EMBEDDER = None
 
@@ -71,18 +72,48 @@ def _on_reasoning(df: pd.DataFrame, suspect: str, reference: str, controls: list
     return out
 
 
+def radioactivity_frame(df: pd.DataFrame, watermark: WatermarkEvidence, models: Sequence[str],
+                        cache: dict | None = None) -> pd.DataFrame:
+    """`radioactivity_scores` of `models` under the watermark, each model's row kept in `cache` (so a
+    ranking scores each model once, and forked workers find every row made before the fork and never
+    call the tokenizer)."""
+    cache = {} if cache is None else cache
+    k = watermark.key
+    tag = ("radioactivity", k.key_sha256, k.gamma, k.context, watermark.tokenizer_spec, id(watermark.tokenize))
+    todo = [m for m in dict.fromkeys(models) if (*tag, m) not in cache]
+    if todo:
+        for row in radioactivity_scores(df, k, watermark.tokenize, todo).to_dict("records"):
+            cache[(*tag, row["model"])] = row
+    return pd.DataFrame([cache[(*tag, m)] for m in dict.fromkeys(models)])
+
+
+def _watermark_options(df: pd.DataFrame, watermark: WatermarkEvidence | None, suspect: str, reference: str,
+                       controls: list[str], cache: dict) -> dict:
+    """The radioactivity analysis' options: the scores only when the key is the reference's."""
+    if watermark is None:
+        return {}
+    frame = (radioactivity_frame(df, watermark, [suspect, reference, *controls], cache)
+             if watermark.reference == reference else None)
+    return {"radioactivity": frame, "radioactivity_reference": watermark.reference,
+            "radioactivity_settings": watermark.settings()}
+
+
 @one_blas_thread
 def analyze_responses(df: pd.DataFrame, suspect: str, reference: str, controls: Sequence[str], *,
                       embed: Callable[[list[str]], np.ndarray] | None | bool = None, seed: int = 0,
                       minimums: Minimums = Minimums(), model: LRModel = LRModel(),
                       n_perm: int = 2000, n_boot: int = 1000, cache: dict | None = None,
-                      analyses: Sequence[tuple[str, Callable]] | None = None) -> Evidence:
+                      analyses: Sequence[tuple[str, Callable]] | None = None,
+                      watermark: WatermarkEvidence | None = None) -> Evidence:
     """Run every catalogued analysis of S against R and the controls, then `assess`.
 
     `embed`: a texts → unit-vector function; None uses the bundled MiniLM (`default_embed`),
     False skips the embedding measures. `cache`: a dict reused across calls on the same frame
     (e.g. by `rank_references`) so texts are embedded and vectorised once. `analyses`:
     (family, function) pairs to run instead of the catalogue's (`catalogue.runners()`).
+    `watermark`: the reference's watermark key and tokenizer; when it is `reference`'s, every model's
+    texts are scored under it for the radioactivity analysis. Its settings (the key only as its
+    SHA-256) are recorded in `Evidence.settings["watermark"]`.
     """
     controls = [c for c in dict.fromkeys(controls) if c not in (suspect, reference)]
     if suspect == reference:
@@ -93,7 +124,8 @@ def analyze_responses(df: pd.DataFrame, suspect: str, reference: str, controls: 
         raise ValueError(f"models not in the responses: {missing}")
     embed_fn = default_embed() if embed is None or embed is True else (embed or None)
     cache = {} if cache is None else cache
-    options = {"embed": embed_fn, "seed": seed, "cache": cache, "n_perm": n_perm, "n_boot": n_boot}
+    options = {"embed": embed_fn, "seed": seed, "cache": cache, "n_perm": n_perm, "n_boot": n_boot,
+               **_watermark_options(df, watermark, suspect, reference, controls, cache)}
     results: list[AnalysisResult] = []
     families: dict[str, str] = {}
     ran = []
@@ -109,6 +141,8 @@ def analyze_responses(df: pd.DataFrame, suspect: str, reference: str, controls: 
     n_probes, n_scorable = _shared_counts(df, [suspect, reference, *controls])
     settings = {"seed": seed, "n_perm": n_perm, "n_boot": n_boot, "analyses_run": ran,
                 "embedding": getattr(embed_fn, "__qualname__", None)}
+    if watermark is not None:
+        settings["watermark"] = watermark.settings()
     return assess(results, suspect=suspect, reference=reference, controls=controls,
                   minimums=minimums, families=families, n_probes=n_probes, n_scorable=n_scorable,
                   model=model, settings=settings)

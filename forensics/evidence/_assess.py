@@ -54,7 +54,8 @@ def _assumptions(model: LRModel) -> list[Reason]:
         f"probability {model.null_mass:g} (" + ", ".join(
             f"{f} {v:g}" for f, v in model.null_mass_by_family.items()) + ") distillation "
         "leaves no trace in that analysis. The controls' spread is "
-        "floored at the analysis' sampling SE, so few controls bound the LR.",
+        "floored at the analysis' sampling SE (or its exact null SD, 1 for the watermark z-score), so "
+        "few controls bound the LR.",
         f"Assumption: each analysis' log10 LR is capped at ±{model.cap_analysis:g}; analyses of one "
         "family are averaged (treated as fully dependent).",
         "Assumption: families reading the same texts (" + ", ".join(

@@ -5,8 +5,9 @@ Model (stated again in every Verdict's reasons):
    it were the suspect) are i.i.d. normal; H1 says S's is shifted toward R by delta null-SDs,
    delta ~ HalfNormal(tau), or delta = 0 (no trace in this analysis) with probability
    null_mass (per family). The null SD is unknown (Jeffreys prior, floored by the bootstrap SE
-   implied by the analysis' CI), so the per-analysis LR is a ratio of predictive densities: it is
-   bounded and small when there are few controls. Each analysis' log10 LR is capped at ±cap.
+   implied by the analysis' CI, or by the statistic's exact null SD where the catalogue gives
+   one), so the per-analysis LR is a ratio of predictive densities: it is bounded and small when
+   there are few controls. Each analysis' log10 LR is capped at ±cap.
 2. Analyses of one family (e.g. the similarity measures) read the same evidence: the family's
    log10 LR is the mean of its members (exact under perfect correlation, conservative otherwise).
 3. Families that read the same texts (similarity, stylometry, attribution) form one group with
@@ -104,7 +105,13 @@ def wording(log10_lr: float) -> tuple[int, str]:
 
 
 def _analysis_floor(res: AnalysisResult) -> float:
-    """Sampling-noise floor of the null SD: the SE implied by the analysis' 95% CI."""
+    """Sampling-noise floor of the null SD: the statistic's known SD under H2 where the catalogue
+    gives one (e.g. a z-score whose CI is on another scale), else the SE implied by the 95% CI."""
+    from forensics.analysis.catalogue import analysis_info
+
+    info = analysis_info(res.name)
+    if info is not None and info.null_sd is not None:
+        return float(info.null_sd)
     width = res.ci_high - res.ci_low
     return float(width / (2 * 1.96)) if np.isfinite(width) and width > 0 else 0.0
 

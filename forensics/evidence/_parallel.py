@@ -17,7 +17,7 @@ import pandas as pd
 
 from forensics.analysis import prepare_corpus
 
-from ._analyze import analyze_responses, default_embed
+from ._analyze import analyze_responses, default_embed, radioactivity_frame
 from ._types import Evidence
 
 Triple = tuple[str, str, Sequence[str]]
@@ -44,6 +44,8 @@ def analyze_pairs(df: pd.DataFrame, triples: Sequence[Triple], *, jobs: int = 1,
 
     `jobs` > 1 forks that many workers after the first triple (Linux and other fork platforms;
     elsewhere, or for a single triple, everything runs here). Results are identical for any `jobs`.
+    Workers inherit the arguments by fork (a `watermark`'s tokenizer closure is never pickled; its
+    scores are made here, before the fork); only the Evidence objects travel back, pickled.
     """
     global _FORKED
     triples = [(s, r, list(c)) for s, r, c in triples]
@@ -60,6 +62,11 @@ def analyze_pairs(df: pd.DataFrame, triples: Sequence[Triple], *, jobs: int = 1,
         # embed every text here: a forked worker must never start the embedding model (torch's
         # OpenMP pool does not survive fork), even when the first triple skipped the embeddings
         prepare_corpus(df, cache).embeddings(kwargs["embed"])
+    wm = kwargs.get("watermark")
+    if wm is not None:
+        # score every model the key's comparisons need here: the tokenizer (a llama.cpp vocabulary or
+        # a transformers tokenizer) then never runs in a forked worker, and nothing of it is pickled
+        radioactivity_frame(df, wm, [m for s, r, c in rest if r == wm.reference for m in (s, r, *c)], cache)
     _FORKED = (df, cache, kwargs)
     try:
         with ProcessPoolExecutor(max_workers=min(jobs, len(rest)), mp_context=mp.get_context("fork")) as pool:

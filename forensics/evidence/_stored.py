@@ -15,6 +15,7 @@ from ._parallel import default_jobs
 from ._rank import rank_references
 from ._labels import Labels
 from ._types import Evidence, Reason
+from ._watermark import WatermarkEvidence
 
 
 def _as_run(run: Run | str | Path) -> Run:
@@ -70,18 +71,21 @@ def _provenance(run: Run) -> dict:
 
 
 def analyze(run: Run | str | Path, suspect: str, reference: str, controls: Sequence[str] | None = None, *,
-            seed: int = 0, store: bool = True, embed=None, progress=None) -> Evidence:
+            seed: int = 0, store: bool = True, embed=None, progress=None,
+            watermark: WatermarkEvidence | None = None) -> Evidence:
     """Evidence for H1 "suspect was trained on reference's outputs" against H2 "independent".
 
     `controls` defaults to every other model in the run. The evidence is stored in the run
     (table `evidence`) unless `store=False`. Same run and seed, same numbers. `progress(what,
-    done, total)` hears of the embedding of texts not yet in the run's cache.
+    done, total)` hears of the embedding of texts not yet in the run's cache. `watermark`: the
+    reference's watermark key and tokenizer, for the radioactivity analysis (only its settings and
+    SHA-256 are stored).
     """
     run = _as_run(run)
     ctrl = _roles(run, suspect, [reference], controls)
     ev = analyze_responses(responses_with_scores(run), suspect, reference, ctrl, seed=seed,
                            embed=_embedder(run, [suspect, reference, *ctrl], progress) if embed is None
-                           else embed)
+                           else embed, watermark=watermark)
     ev.settings.update(_provenance(run))
     if store:
         _store(run, suspect, reference, ctrl, ev)
@@ -90,14 +94,15 @@ def analyze(run: Run | str | Path, suspect: str, reference: str, controls: Seque
 
 def rank(run: Run | str | Path, suspect: str, references: Sequence[str], controls: Sequence[str] | None = None, *,
          seed: int = 0, store: bool = True, embed=None, jobs: int = 1,
-         labels: Labels | None = None, progress=None) -> pd.DataFrame:
+         labels: Labels | None = None, progress=None,
+         watermark: WatermarkEvidence | None = None) -> pd.DataFrame:
     """Rank candidate references for the suspect, each with its own evidence (column `evidence`).
 
     `jobs` > 1 (0: every core) assesses three or more candidates on several processes; the
     numbers are the same. With `labels`, each reference's controls are the models of the run
     documented as independent of it and unrelated to the suspect (explicit `controls` are then
     refused); the verdict lists who was admitted and who was excluded, and why. `progress` as
-    in `analyze`."""
+    in `analyze`; `watermark`: one candidate's key (`watermark.reference`) and tokenizer."""
     run = _as_run(run)
     ctrl = _roles(run, suspect, references, controls)
     admissions = None
@@ -111,7 +116,7 @@ def rank(run: Run | str | Path, suspect: str, references: Sequence[str], control
                             else embed,
                             jobs=jobs if jobs > 0 else default_jobs(),
                             controls_by_reference=None if admissions is None else
-                            {r: a.admitted for r, a in admissions.items()})
+                            {r: a.admitted for r, a in admissions.items()}, watermark=watermark)
     for _, row in table.iterrows():
         row["evidence"].settings.update(_provenance(run))
         if admissions is not None:
