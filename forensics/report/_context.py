@@ -20,6 +20,7 @@ from forensics.evidence import BANDS, REASON_KINDS
 from . import _figures as figures
 from . import _plots as plots
 from ._exhibits import _build_exhibits
+from ._radioactivity import _radioactivity_context
 from ._format import (
     DASH,
     _anchor,
@@ -214,6 +215,7 @@ def _pair_context(ev: Evidence, idx: int, texts: dict, probes: dict, created_at:
         "n_used": _fmt(sum(a["used"] for a in analyses)), "n_analyses": _fmt(len(analyses)),
         "min_p_holm": _fmt_p(p_holm.min()) if len(p_holm) else DASH,
         "lr_figure": overview[0], "null_figure": overview[1],
+        "radioactivity": _radioactivity_context(ev),
         "exhibits": _build_exhibits(ev.exhibits, texts, probes, suspect, reference, controls, _title,
                                     reasoning=reasoning),
         "tables": tables, "settings": settings, "created_at": _cell(created_at) if created_at else "",
@@ -234,6 +236,10 @@ def _cli_command(st: dict, suspect: str, reference: str, controls: list[str]) ->
         parts += ["--control", c]
     if "seed" in st:
         parts += ["--seed", str(st["seed"])]
+    wm = st.get("watermark")
+    if isinstance(wm, dict) and wm.get("reference") == reference:  # the key file: only its place is shown
+        parts += ["--watermark-key", "KEYFILE", "--watermark-tokenizer", str(wm.get("tokenizer") or "SPEC")]
+        parts += [x for k in ("gamma", "delta", "context") if k in wm for x in (f"--watermark-{k}", str(wm[k]))]
     return _visible_text(" ".join(shlex.quote(p) for p in parts))
 
 
