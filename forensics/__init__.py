@@ -9,7 +9,7 @@ Notebook API::
     ev = forensics.analyze(run, suspect="s", reference="r")
     forensics.write_report("runs/x")
 
-The stages are packages of their own (probes, backends, collect, store, analysis, evidence,
+The stages are packages of their own (probes, watermark, backends, collect, store, analysis, evidence,
 report, cli); this module re-exports what notebooks and the report's reproduce snippet use.
 """
 
@@ -26,6 +26,7 @@ from forensics.collect import RunSettings, RunSummary, import_transcripts, run_s
 from forensics.core import ForensicsError, InputError, IntegrityError, RunDirError
 from forensics.probes import Probe, Suite, bundled_suites, load_suite
 from forensics.store import Run, export_run, load_run, verify_run
+from forensics.watermark import WatermarkKey, load_key, write_new_key
 
 __all__ = [
     "Capabilities",
@@ -47,6 +48,8 @@ __all__ = [
     "RunSummary",
     "Suite",
     "Verdict",
+    "WatermarkEvidence",
+    "WatermarkKey",
     "__version__",
     "analyze",
     "analyze_pairs",
@@ -54,12 +57,15 @@ __all__ = [
     "bundled_suites",
     "export_run",
     "import_transcripts",
+    "load_key",
     "load_run",
     "load_suite",
+    "load_tokenizer",
     "rank",
     "run_suite",
     "stored_evidence",
     "verify_run",
+    "write_new_key",
     "write_report",
 ]
 
@@ -68,7 +74,8 @@ _LAZY = {"analyze": "forensics.evidence", "analyze_pairs": "forensics.evidence",
          "analyze_responses": "forensics.evidence", "rank": "forensics.evidence",
          "stored_evidence": "forensics.evidence", "Evidence": "forensics.evidence",
          "Verdict": "forensics.evidence", "Reason": "forensics.evidence", "Exhibit": "forensics.analysis",
-         "write_report": "forensics.report"}
+         "write_report": "forensics.report", "WatermarkEvidence": "forensics.evidence",
+         "load_tokenizer": "forensics.backends"}
 
 
 def __getattr__(name: str):

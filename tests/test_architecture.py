@@ -7,7 +7,8 @@ from pathlib import Path
 import forensics
 
 ROOT = Path(forensics.__file__).resolve().parent
-STAGES = ("core", "probes", "backends", "collect", "store", "analysis", "evidence", "report", "cli")
+STAGES = ("core", "probes", "watermark", "backends", "collect", "store", "analysis", "evidence", "report",
+          "cli")
 ROOT_MODULES = {"__init__.py", "__main__.py", "_version.py"}
 # Script entry points that run as files, not as modules of the package.
 SCRIPTS = {"backends/_selfcheck_child.py"}

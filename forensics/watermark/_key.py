@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,10 +67,14 @@ def load_key(path: str | Path, *, gamma: float = 0.25, delta: float = 2.0, conte
 def write_new_key(path: str | Path) -> Path:
     """Write a fresh random key (64 hex characters) to `path`, readable by its owner only."""
     p = Path(path)
-    if p.exists():
-        raise InputError(f"{p}: exists; refusing to overwrite a key")
-    p.write_text(secrets.token_hex(32) + "\n")
-    p.chmod(0o600)
+    try:  # created and opened in one step, owner-only from the start: no window, no symlink followed
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except FileExistsError:
+        raise InputError(f"{p}: exists; refusing to overwrite a key") from None
+    except OSError as e:
+        raise InputError(f"{p}: {e.strerror or e}") from None
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32) + "\n")
     return p
 
 
