@@ -15,6 +15,7 @@ from rich.table import Table
 from forensics.core import ForensicsError, InputError
 
 from ._display import _print_verdicts, _progress_printer, _safe, err, out
+from ._watermark import watermark_app
 
 app = typer.Typer(
     help="distill-forensics: was suspect model S distilled from reference model R? "
@@ -22,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 probes_app = typer.Typer(help="List, show and validate probe suites.", no_args_is_help=True)
 app.add_typer(probes_app, name="probes")
+app.add_typer(watermark_app, name="watermark")
 
 RunDir = Annotated[Path, typer.Argument(help="Run directory (holds run.sqlite).")]
 

@@ -11,7 +11,9 @@ from ._parallel import analyze_pairs, default_jobs
 from ._rank import rank_references
 from ._stored import analyze, rank, responses_with_scores, stored_evidence
 from ._types import REASON_KINDS, Evidence, Minimums, Reason, Verdict
-from ._watermark import WatermarkEvidence, radioactivity_scores
+from ._watermark import (RunKey, WatermarkEvidence, key_for_run, local_spec, model_watermark,
+                         radioactivity_scores, radioactivity_table, recorded_watermarks, require_models,
+                         tokenizer_spec)
 from ._validate import Validation, validate_panel, validation_pairs
 from ._validation_metrics import (apply_elub, cllr, cllr_cal, cllr_min, ece, eer, elub_bounds,
                                   misleading_rates, roc_auc, tippett, validation_summary)
@@ -20,6 +22,14 @@ __all__ = [
     "WatermarkEvidence",
     "radioactivity_frame",
     "radioactivity_scores",
+    "RunKey",
+    "key_for_run",
+    "local_spec",
+    "model_watermark",
+    "radioactivity_table",
+    "recorded_watermarks",
+    "require_models",
+    "tokenizer_spec",
     "Admission",
     "Labels",
     "Validation",
