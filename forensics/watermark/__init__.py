@@ -5,9 +5,16 @@ de-duplicated binomial score (Sander et al. 2024). Tokenizers and models live in
 """
 
 from ._bias import GreenBias
-from ._detect import WatermarkScore, dedupe_tuples, score_tokens, scorable_tuples
+from ._detect import WatermarkScore, dedupe_tuples, scorable_tuples, score_tokens
 from ._greenlist import context_seeds, green_mask, green_of
-from ._key import MIN_KEY_BYTES, SCHEME, WatermarkKey, load_key, random_key, write_new_key
+from ._key import (
+    MIN_KEY_BYTES,
+    SCHEME,
+    WatermarkKey,
+    load_key,
+    random_key,
+    write_new_key,
+)
 
 __all__ = [
     "MIN_KEY_BYTES",
@@ -21,7 +28,7 @@ __all__ = [
     "green_of",
     "load_key",
     "random_key",
-    "score_tokens",
     "scorable_tuples",
+    "score_tokens",
     "write_new_key",
 ]

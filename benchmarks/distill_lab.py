@@ -1,0 +1,313 @@
+"""The distillation lab: ground-truth students built on this machine, then judged (issue 15).
+
+    python benchmarks/distill_lab.py --out lab-out [--n-train 160] [--n-judge 80]
+
+1. A watermark key is written to OUT/teacher.key (only its SHA-256 is stored anywhere else).
+2. Teacher data: Qwen2.5-Coder-0.5B-Instruct (the teacher T) answers the lab prompts, with the
+   watermark, and SmolLM2-135M-Instruct (the other model O) answers them without one. The lab
+   prompts are templated and disjoint from the bundled probes (checked).
+3. Students: LoRA on SmolLM2-135M-Instruct, one recipe (benchmarks/lab/train.py):
+   (a) 100% watermarked T answers; (b) 10% watermarked T answers, 90% O answers (other prompts);
+   (c) O answers only (the independent control: self-distillation of its own base).
+   Each adapter is merged into a copy of the base GGUF so llama.cpp serves the student.
+4. Judging: T (untouched, no watermark), SmolLM2 (the students' base), Gemma 3 270M (base) and
+   the three students answer a seeded subset of the bundled suites and the fingerprint suite.
+   Radioactivity: every model's texts scored under T's key and tokenizer, plus 200 random keys
+   for the false-positive rate. Evidence: each student ranked among the candidate teachers
+   T and Gemma, with the untouched models as controls and the radioactivity family on.
+Every step is resumable (runs are cached and resumed; trained adapters are kept). Timings, tables
+and the fixtures (transcripts, adapters) are written to OUT and benchmarks/lab/fixtures/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from lab.prompts import lab_suite
+from lab.train import Recipe, merge_into_gguf, train_student
+
+from forensics.backends import (
+    ModelConfig,
+    gemma_path,
+    load_tokenizer,
+    qwen_path,
+    smollm2_path,
+)
+from forensics.collect import run_suite
+from forensics.probes import Suite, bundled_suites, fingerprint_suite
+from forensics.store import load_run
+from forensics.watermark import load_key, random_key, write_new_key
+
+TEACHER, OTHER, GEMMA = "Qwen2.5-Coder-0.5B", "SmolLM2-135M", "Gemma3-270M-base"
+STUDENTS = {"student-a": "100% watermarked teacher answers",
+            "student-b": "10% watermarked teacher answers + 90% SmolLM2 answers",
+            "student-c": "SmolLM2 answers only (independent of the teacher)"}
+CANDIDATES = (TEACHER, GEMMA)
+UNTOUCHED = (TEACHER, OTHER, GEMMA)
+FIXTURES = Path(__file__).resolve().parent / "lab" / "fixtures"
+JUDGE_MIX = {"identity": 0.1, "error_trap": 0.25, "style": 0.3, "refusal": 0.05, "reasoning": 0.1,
+             "knowledge": 0.2}
+
+
+def _say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).parent, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def judge_suites(n: int, n_fingerprint: int, seed: int = 0) -> tuple[list[Suite], Suite]:
+    """A seeded, category-stratified subset of the bundled suites, and of the fingerprint suite."""
+    rng = random.Random(seed)
+    out = []
+    for suite in bundled_suites():
+        by_cat: dict[str, list] = {}
+        for p in suite.probes:
+            by_cat.setdefault(p.category, []).append(p)
+        chosen = []
+        for cat, probes in sorted(by_cat.items()):
+            chosen += rng.sample(probes, min(max(1, round(n * JUDGE_MIX.get(cat, 0.1))), len(probes)))
+        chosen.sort(key=lambda p: p.id)
+        out.append(Suite(name=suite.name, version=f"{suite.version}+lab{len(chosen)}",
+                         description=f"Lab subset ({len(chosen)} probes, seed {seed}) of: {suite.description}",
+                         probes=chosen))
+    fp = fingerprint_suite()
+    picked = sorted(rng.sample(fp.probes, min(n_fingerprint, len(fp.probes))), key=lambda p: p.id)
+    return out, Suite(name=fp.name, version=f"{fp.version}+lab{len(picked)}",
+                      description=f"Lab subset of: {fp.description}", probes=picked)
+
+
+def teacher_data(out: Path, key_path: Path, n_train: int, max_tokens: int) -> tuple[dict, dict]:
+    """(probe_id -> (prompt, answer)) for T watermarked and for O."""
+    suite = lab_suite(n_train)
+    key = load_key(key_path)
+    run_suite([ModelConfig(name=TEACHER, spec=f"llamacpp:{qwen_path()}")], out=out / "teacher-data",
+              suites=[suite], max_tokens=max_tokens, temperature=0.7, seed=0, watermark=key, progress=True)
+    run_suite([ModelConfig(name=OTHER, spec=f"llamacpp:{smollm2_path()}")], out=out / "other-data",
+              suites=[suite], max_tokens=max_tokens, temperature=0.7, seed=0, progress=True)
+
+    def pairs(run_dir: Path, model: str) -> dict:
+        df = load_run(run_dir).responses
+        df = df[df["model"] == model]
+        return {r.probe_id: (r.prompt, r.text) for r in df.itertuples() if r.text.strip()}
+
+    return pairs(out / "teacher-data", TEACHER), pairs(out / "other-data", OTHER)
+
+
+def training_sets(t_wm: dict, other: dict, share_b: float = 0.1, seed: int = 0) -> dict[str, list]:
+    ids = sorted(set(t_wm) & set(other))
+    wm_ids = set(random.Random(seed).sample(ids, max(1, round(share_b * len(ids)))))
+    return {"student-a": [t_wm[i] for i in ids],
+            "student-b": [t_wm[i] if i in wm_ids else other[i] for i in ids],
+            "student-c": [other[i] for i in ids]}
+
+
+def build_students(out: Path, sets: dict[str, list], recipe: Recipe) -> dict[str, dict]:
+    info = {}
+    for name, pairs in sets.items():
+        adapter, merged = out / "students" / name, out / "students" / f"{name}.gguf"
+        stats_file = adapter / "lab_training.json"
+        if not stats_file.is_file():
+            _say(f"training {name} ({STUDENTS[name]}): {len(pairs)} examples")
+            stats = train_student(smollm2_path(), pairs, adapter, out / "base-hf", recipe, log=_say)
+            stats_file.write_text(json.dumps(stats, indent=1))
+        stats = json.loads(stats_file.read_text())
+        if not merged.is_file():
+            t0 = time.perf_counter()
+            merge_into_gguf(smollm2_path(), adapter, merged)
+            stats["merge_s"] = round(time.perf_counter() - t0, 1)
+            stats_file.write_text(json.dumps(stats, indent=1))
+        info[name] = stats
+        _say(f"  {name}: {stats['examples']} examples, {stats['steps']} steps in {stats['train_s']} s, "
+             f"loss {stats['first_loss']:.2f} -> {stats['last_loss']:.2f}")
+    return info
+
+
+def judge(out: Path, n_judge: int, n_fingerprint: int, max_tokens: int) -> Path:
+    suites, fp = judge_suites(n_judge, n_fingerprint)
+    models = [ModelConfig(name=TEACHER, spec=f"llamacpp:{qwen_path()}"),
+              ModelConfig(name=OTHER, spec=f"llamacpp:{smollm2_path()}"),
+              ModelConfig(name=GEMMA, spec=f"llamacpp:{gemma_path()}"),
+              *(ModelConfig(name=s, spec=f"llamacpp:{out / 'students' / (s + '.gguf')}") for s in STUDENTS)]
+    run_dir = out / "judge"
+    run_suite(models, out=run_dir, suites=suites, max_tokens=max_tokens, temperature=0.7, seed=0, progress=True)
+    run_suite([m.model_copy(update={"temperature": 0.0}) for m in models], out=run_dir, suites=[fp],
+              max_tokens=8, temperature=0.0, seed=0, progress=True)
+    return run_dir
+
+
+def radioactivity(out: Path, run_dir: Path, key_path: Path, n_random_keys: int) -> dict:
+    """p-values under T's key, against scored tuples (subsets of texts), and the false-positive rate
+    over random keys."""
+    import numpy as np
+
+    from forensics.evidence import radioactivity_scores
+    from forensics.watermark import score_tokens
+
+    key = load_key(key_path)
+    tokenize = load_tokenizer(f"llamacpp:{qwen_path()}")
+    judged = load_run(run_dir).responses
+    table = radioactivity_scores(judged, key, tokenize)
+    teacher_own = radioactivity_scores(load_run(out / "teacher-data").responses, key, tokenize)
+    text = judged[judged["category"] != "fingerprint"]
+    seqs = {m: [tokenize(t) for t in g["text"] if t] for m, g in text.groupby("model")}
+    curve = []
+    for m in STUDENTS:
+        for frac in (0.25, 0.5, 1.0):
+            s = score_tokens(key, seqs[m][:max(1, round(frac * len(seqs[m])))])
+            curve.append({"model": m, "share_of_texts": frac, "n_scored": s.n_scored, "z": s.z,
+                          "p_value": s.p_value})
+    fp_rows = []
+    for m, sq in seqs.items():
+        ps = np.array([score_tokens(random_key(i), sq).p_value for i in range(n_random_keys)])
+        fp_rows.append({"model": m, "keys": n_random_keys, "share_p_below_0.01": float((ps < 0.01).mean()),
+                        "share_p_below_0.05": float((ps < 0.05).mean())})
+    return {"true_key": table.to_dict("records"), "teacher_watermarked_data": teacher_own.to_dict("records"),
+            "curve": curve, "random_keys": fp_rows}
+
+
+def evidence(run_dir: Path, key_path: Path) -> list[dict]:
+    from forensics.evidence import rank
+
+    kwargs = {}
+    try:
+        from forensics.evidence import WatermarkEvidence
+
+        kwargs["watermark"] = WatermarkEvidence(TEACHER, load_key(key_path),
+                                                load_tokenizer(f"llamacpp:{qwen_path()}"),
+                                                f"llamacpp:{qwen_path().name}")
+    except ImportError:
+        pass
+    rows = []
+    for s in STUDENTS:
+        try:
+            table = rank(run_dir, s, list(CANDIDATES), [OTHER], **kwargs)
+        except TypeError:  # an evidence without the radioactivity family
+            table = rank(run_dir, s, list(CANDIDATES), [OTHER])
+        for r in table.itertuples():
+            ev = r.evidence
+            summ = ev.summary.set_index("analysis")
+            fams = summ.groupby("family")["log10_lr"].mean().round(3).dropna().to_dict()
+            rows.append({"suspect": s, "reference": r.reference, "rank": int(r.rank),
+                         "log10_lr": float(r.log10_lr), "verdict": r.wording, "level": int(r.level),
+                         "inconclusive": bool(r.inconclusive), "family_mean_log10_lr": fams,
+                         "combination": ev.verdict.reasons_of("combination"),
+                         "analyses": summ["log10_lr"].round(3).dropna().to_dict()})
+    return rows
+
+
+def save_fixtures(out: Path, run_dir: Path) -> None:
+    """The judged transcripts and the training data as gzipped JSONL, and the adapters."""
+    from forensics.store import export_run
+
+    FIXTURES.mkdir(parents=True, exist_ok=True)
+    for name, src in (("judge", run_dir), ("teacher-data", out / "teacher-data"), ("other-data", out / "other-data")):
+        tmp = out / f"{name}.jsonl"
+        export_run(src, "jsonl", tmp)
+        with open(tmp, "rb") as f, gzip.GzipFile(FIXTURES / f"{name}.jsonl.gz", "wb", mtime=0) as g:
+            shutil.copyfileobj(f, g)
+    for s in STUDENTS:
+        dst = FIXTURES / "adapters" / s
+        dst.mkdir(parents=True, exist_ok=True)
+        for f in ("adapter_config.json", "lab_training.json"):  # the weights (6 MB each) are rebuilt
+            shutil.copy2(out / "students" / s / f, dst / f)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--n-train", type=int, default=160, help="lab prompts the teacher answers")
+    ap.add_argument("--train-tokens", type=int, default=96)
+    ap.add_argument("--n-judge", type=int, default=80, help="bundled probes the models answer")
+    ap.add_argument("--judge-tokens", type=int, default=80)
+    ap.add_argument("--n-fingerprint", type=int, default=80)
+    ap.add_argument("--random-keys", type=int, default=200)
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--no-fixtures", action="store_true")
+    args = ap.parse_args()
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    times: dict[str, float] = {}
+    t_all = time.perf_counter()
+
+    def step(name: str, t0: float) -> None:
+        times[name] = round(time.perf_counter() - t0, 1)
+        _say(f"[{name}: {times[name]} s]")
+
+    key_path = out / "teacher.key"
+    if not key_path.exists():
+        write_new_key(key_path)
+    t0 = time.perf_counter()
+    t_wm, other = teacher_data(out, key_path, args.n_train, args.train_tokens)
+    step("teacher and other-model data", t0)
+    t0 = time.perf_counter()
+    info = build_students(out, training_sets(t_wm, other), Recipe(epochs=args.epochs))
+    step("students (LoRA training and merge)", t0)
+    t0 = time.perf_counter()
+    run_dir = judge(out, args.n_judge, args.n_fingerprint, args.judge_tokens)
+    step("judging runs", t0)
+    t0 = time.perf_counter()
+    radio = radioactivity(out, run_dir, key_path, args.random_keys)
+    step("radioactivity", t0)
+    t0 = time.perf_counter()
+    ev = evidence(run_dir, key_path)
+    step("evidence", t0)
+    t0 = time.perf_counter()
+    try:
+        from forensics.report import write_report
+
+        _say(f"report: {write_report(run_dir)}")
+    except Exception as e:  # the report is a by-product here; the numbers above stand without it
+        _say(f"report failed: {type(e).__name__}: {e}")
+    step("report", t0)
+    if not args.no_fixtures:
+        save_fixtures(out, run_dir)
+    times["total"] = round(time.perf_counter() - t_all, 1)
+    result = {"command": " ".join(sys.argv), "commit": _commit(), "times_s": times, "students": info,
+              "radioactivity": radio, "evidence": ev, "settings": vars(args) | {"out": str(out)},
+              "key_sha256": load_key(key_path).key_sha256}
+    (out / "lab_results.json").write_text(json.dumps(result, indent=1, default=str))
+    if not args.no_fixtures:
+        shutil.copy2(out / "lab_results.json", FIXTURES / "lab_results.json")
+    _print(result)
+    return 0
+
+
+def _print(r: dict) -> None:
+    _say(f"\n# distill lab  (commit {r['commit']}; {r['command']})")
+    _say("timings (s): " + ", ".join(f"{k} {v}" for k, v in r["times_s"].items()))
+    _say("\nradioactivity under the teacher's key (p exact binomial, de-duplicated tuples):")
+    for row in r["radioactivity"]["teacher_watermarked_data"] + r["radioactivity"]["true_key"]:
+        _say(f"  {row['model']:<22} texts {row['n_texts']:>4}  scored {row['n_scored']:>6}  "
+             f"green {row['green_share']:.3f}  z {row['z']:7.2f}  p {row['p_value']:.2e}")
+    _say("\np against scored tuples:")
+    for row in r["radioactivity"]["curve"]:
+        _say(f"  {row['model']:<10} {row['share_of_texts']:>5.0%} of texts: scored {row['n_scored']:>6}  "
+             f"z {row['z']:6.2f}  p {row['p_value']:.2e}")
+    _say("\nfalse positives over random keys:")
+    for row in r["radioactivity"]["random_keys"]:
+        _say(f"  {row['model']:<22} {row['keys']} keys: p<0.01 {row['share_p_below_0.01']:.3f}, "
+             f"p<0.05 {row['share_p_below_0.05']:.3f}")
+    _say("\nevidence (each student ranked among the candidate teachers):")
+    for row in r["evidence"]:
+        _say(f"  {row['suspect']:<10} -> {row['reference']:<20} rank {row['rank']}  "
+             f"log10 LR {row['log10_lr']:+.2f}  {row['verdict']}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
