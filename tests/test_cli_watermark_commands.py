@@ -250,6 +250,29 @@ def test_radioactivity_shows_the_suspect_the_controls_and_the_caveat(wm_run, key
 
 
 @pytest.mark.slow
+def test_radioactivity_filter_scores_only_contexts_of_the_watermarked_outputs(wm_run, plain_run, keys, capsys,
+                                                                             monkeypatch):
+    base = ("watermark", "radioactivity", wm_run, "-S", "copy", "-k", keys["a"], "-t", "t", "--json")
+    rc, out, err = forensics(capsys, monkeypatch, *base)
+    plain = {r["model"]: r for r in json.loads(out)["rows"]}
+    rc, out, err = forensics(capsys, monkeypatch, *base, "--filter", wm_run)
+    assert rc == 0, err
+    got = json.loads(out)
+    rows = {r["model"]: r for r in got["rows"]}
+    assert got["filter_contexts"] > 100 and got["detected"]
+    # the copy's contexts are all in t's outputs; the hand-written answers' mostly are not
+    assert rows["copy"]["n_scored"] == plain["copy"]["n_scored"]
+    assert 0 < rows["plain"]["n_scored"] < plain["plain"]["n_scored"] and rows["plain"]["p_value"] > 0.01
+    rc, out, err = forensics(capsys, monkeypatch, *base[:-1], "--filter", wm_run)
+    assert rc == 0 and "filter: only tuples after one of" in out
+    _fits(out, err)
+    _no_key(out, err)
+    # a filter run with nothing watermarked under this key is an error, not an empty filter
+    rc, out, err = forensics(capsys, monkeypatch, *base, "--filter", plain_run)
+    assert rc == 2 and "records no model generating with this key" in " ".join(err.split())
+
+
+@pytest.mark.slow
 def test_terminal_output_fits_100_columns_and_never_shows_the_key(wm_run, keys):
     env = os.environ | {"COLUMNS": "200"}  # nothing wraps for us: every line must be short by design
     for args in (("detect", wm_run, "-m", "t", "-k", keys["a"]), ("detect", wm_run, "-m", "t", "-k", keys["b"]),

@@ -140,6 +140,10 @@ def _radioactivity(
                          "the run (a local model) or a local spec (llamacpp:NAME|PATH.gguf, hf:PATH).")],
     control: Annotated[list[str] | None, typer.Option("--control", "-C", help="Control model (repeatable; "
                        "default: every other model of the run).")] = None,
+    filter_run: Annotated[Path | None, typer.Option("--filter", help="A run holding your own watermarked "
+                          "outputs (made with `forensics run --watermark` and this key): score only tuples "
+                          "whose context occurs there, where a student can have learnt the bias (Sander "
+                          "et al.'s filter; the p-value stays exact).")] = None,
     gamma: _Gamma = None,
     delta: _Delta = None,
     context: _Context = None,
@@ -161,6 +165,7 @@ def _radioactivity(
         radioactivity_table,
         require_models,
         tokenizer_spec,
+        watermarked_contexts,
     )
     from forensics.store import load_run
     from forensics.watermark import load_key
@@ -170,7 +175,9 @@ def _radioactivity(
     require_models(run, [suspect, *(control or [])])
     spec = tokenizer_spec(run, tokenizer)
     chosen = key_for_run(run, secret, gamma=gamma, delta=delta, context=context)
-    table = radioactivity_table(run, suspect, chosen.key, load_tokenizer(spec), control or None)
+    tokenize = load_tokenizer(spec)
+    contexts = watermarked_contexts(load_run(filter_run), chosen.key, tokenize) if filter_run else None
+    table = radioactivity_table(run, suspect, chosen.key, tokenize, control or None, contexts)
     rows = table.to_dict("records")
     s = rows[0]
     detected = bool(s["n_scored"]) and s["p_value"] < alpha
@@ -184,11 +191,15 @@ def _radioactivity(
     if as_json:
         _print_json({"run": str(run_dir), "suspect": suspect, "tokenizer": spec,
                      "watermark": chosen.key.settings(), "settings_from": chosen.source, "alpha": alpha,
+                     "filter_contexts": None if contexts is None else len(contexts),
                      "detected": detected, "rows": rows, "controls_detected": flagged,
                      "warnings": warnings, "caveat": CAVEAT})
         return
     _print_warnings(warnings)
     _print_settings(chosen, spec)
+    if contexts is not None:
+        out.print(f"filter: only tuples after one of {len(contexts)} context windows of your watermarked "
+                  "outputs (--filter)", highlight=False)
     out.print(_score_table(rows, roles=True))
     roles = {r["role"] for r in rows}
     out.print("controls: the same test on models that never saw this key's text; their p-values show "

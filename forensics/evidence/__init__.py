@@ -13,7 +13,7 @@ from ._stored import analyze, rank, responses_with_scores, stored_evidence
 from ._types import REASON_KINDS, Evidence, Minimums, Reason, Verdict
 from ._watermark import (RunKey, WatermarkEvidence, key_for_run, local_spec, model_watermark,
                          radioactivity_scores, radioactivity_table, recorded_watermarks, require_models,
-                         tokenizer_spec)
+                         tokenizer_spec, watermarked_contexts)
 from ._validate import Validation, validate_panel, validation_pairs
 from ._validation_metrics import (apply_elub, cllr, cllr_cal, cllr_min, ece, eer, elub_bounds,
                                   misleading_rates, roc_auc, tippett, validation_summary)
@@ -30,6 +30,7 @@ __all__ = [
     "recorded_watermarks",
     "require_models",
     "tokenizer_spec",
+    "watermarked_contexts",
     "Admission",
     "Labels",
     "Validation",

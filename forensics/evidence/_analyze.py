@@ -79,10 +79,11 @@ def radioactivity_frame(df: pd.DataFrame, watermark: WatermarkEvidence, models: 
     call the tokenizer)."""
     cache = {} if cache is None else cache
     k = watermark.key
-    tag = ("radioactivity", k.key_sha256, k.gamma, k.context, watermark.tokenizer_spec, id(watermark.tokenize))
+    tag = ("radioactivity", k.key_sha256, k.gamma, k.context, watermark.tokenizer_spec, id(watermark.tokenize),
+           id(watermark.contexts))
     todo = [m for m in dict.fromkeys(models) if (*tag, m) not in cache]
     if todo:
-        for row in radioactivity_scores(df, k, watermark.tokenize, todo).to_dict("records"):
+        for row in radioactivity_scores(df, k, watermark.tokenize, todo, watermark.contexts).to_dict("records"):
             cache[(*tag, row["model"])] = row
     return pd.DataFrame([cache[(*tag, m)] for m in dict.fromkeys(models)])
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from forensics.core import InputError
 from forensics.store import Run
-from forensics.watermark import WatermarkKey, score_tokens
+from forensics.watermark import WatermarkKey, context_windows, score_tokens
 
 SCORE_COLUMNS = ("model", "n_texts", "n_tokens", "n_scored", "n_green", "green_share", "z", "p_value")
 SKIPPED_CATEGORIES = ("fingerprint",)  # few-token greedy answers: hardly any scorable tuples
@@ -20,28 +20,33 @@ SKIPPED_CATEGORIES = ("fingerprint",)  # few-token greedy answers: hardly any sc
 class WatermarkEvidence:
     """The reference's watermark key, and the tokenizer (R's) its green lists are defined over.
 
-    `tokenizer_spec` is recorded with the evidence; the key only as its SHA-256."""
+    `tokenizer_spec` is recorded with the evidence; the key only as its SHA-256. `contexts`: Sander
+    et al.'s filter (`watermarked_contexts` of the reference's own watermarked outputs), or None."""
 
     reference: str
     key: WatermarkKey = field(repr=False)
     tokenize: Callable[[str], list[int]] = field(repr=False)
     tokenizer_spec: str = ""
+    contexts: frozenset[tuple[int, ...]] | None = field(default=None, repr=False)
 
     def settings(self) -> dict:
-        return {"reference": self.reference, "tokenizer": self.tokenizer_spec, **self.key.settings()}
+        return {"reference": self.reference, "tokenizer": self.tokenizer_spec, **self.key.settings(),
+                "filter_contexts": None if self.contexts is None else len(self.contexts)}
 
 
 def radioactivity_scores(responses: pd.DataFrame, key: WatermarkKey, tokenize: Callable[[str], list[int]],
-                         models: Sequence[str] | None = None) -> pd.DataFrame:
+                         models: Sequence[str] | None = None,
+                         contexts: frozenset[tuple[int, ...]] | None = None) -> pd.DataFrame:
     """One row per model: its texts (answers, fingerprint suite left out) tokenized and scored for the
-    key's green bias, each (context, token) tuple once across the model's texts (Sander et al.)."""
+    key's green bias, each (context, token) tuple once across the model's texts (Sander et al.);
+    with `contexts` (`watermarked_contexts`), only tuples whose context window is among them."""
     df = responses
     if "category" in df.columns:
         df = df[~df["category"].isin(SKIPPED_CATEGORIES)]
     rows = []
     for model in (models if models is not None else sorted(df["model"].astype(str).unique())):
         texts = [t for t in df.loc[df["model"] == model, "text"] if isinstance(t, str) and t]
-        s = score_tokens(key, [tokenize(t) for t in texts])
+        s = score_tokens(key, [tokenize(t) for t in texts], contexts=contexts)
         rows.append({"model": model, "n_texts": len(texts), **{k: v for k, v in s.as_dict().items()
                                                                 if k != "gamma"}})
     return pd.DataFrame(rows, columns=list(SCORE_COLUMNS))
@@ -155,15 +160,29 @@ def key_for_run(run: Run, key: WatermarkKey, model: str | None = None, *, gamma:
     return RunKey(resolved, "run" if used_run else "options", tuple(warnings))
 
 
+def watermarked_contexts(run: Run, key: WatermarkKey, tokenize: Callable[[str], list[int]]) -> frozenset:
+    """Sander et al.'s filter: the context windows of the texts of every model the run records as
+    generating with this key (the key-holder's own watermarked outputs). InputError if none did."""
+    sha = key.key_sha256
+    marked = [m for m in run.model_names if (own := model_watermark(run, m)) and own["key_sha256"] == sha]
+    if not marked:
+        raise InputError(f"the filter run records no model generating with this key ({sha[:16]}…): "
+                         "give a run made with `forensics run --watermark` and this key")
+    df = run.responses
+    texts = df.loc[df["model"].isin(marked), "text"]
+    return context_windows([tokenize(t) for t in texts if isinstance(t, str) and t], key.context)
+
+
 def radioactivity_table(run: Run, suspect: str, key: WatermarkKey, tokenize: Callable[[str], list[int]],
-                        controls: Sequence[str] | None = None) -> pd.DataFrame:
+                        controls: Sequence[str] | None = None,
+                        contexts: frozenset[tuple[int, ...]] | None = None) -> pd.DataFrame:
     """The suspect's row, then each control's (default: every other model of the run), scored under
     the key (`radioactivity_scores`), with a `role` column: suspect, control, or watermarked (a
     model the run records as generating with this very key: the source, not a control)."""
     require_models(run, [suspect, *(controls or [])])
     others = list(controls) if controls else [m for m in run.model_names if m != suspect]
     others = [m for m in others if m != suspect]
-    frame = radioactivity_scores(run.responses, key, tokenize, [suspect, *others])
+    frame = radioactivity_scores(run.responses, key, tokenize, [suspect, *others], contexts)
     sha = key.key_sha256
 
     def role(m: str) -> str:

@@ -53,7 +53,9 @@ def _key_settings(wm: dict) -> list[dict]:
     rows = [("Key SHA-256 (prefix)", f"{sha[:SHA_PREFIX]}…" if sha else DASH),
             ("Scheme", wm.get("scheme")), ("Green share γ", wm.get("gamma")),
             ("Logit bias δ", wm.get("delta")), ("Context width (tokens)", wm.get("context")),
-            ("Tokenizer", wm.get("tokenizer") or DASH), ("Key of", wm.get("reference"))]
+            ("Tokenizer", wm.get("tokenizer") or DASH), ("Key of", wm.get("reference")),
+            ("Filter (context windows of the reference's watermarked outputs)",
+             wm.get("filter_contexts") if wm.get("filter_contexts") is not None else "none: every tuple scored")]
     return [{"label": label, "value": _cell(v)} for label, v in rows]
 
 

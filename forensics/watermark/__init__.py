@@ -5,7 +5,14 @@ de-duplicated binomial score (Sander et al. 2024). Tokenizers and models live in
 """
 
 from ._bias import GreenBias
-from ._detect import WatermarkScore, dedupe_tuples, scorable_tuples, score_tokens
+from ._detect import (
+    WatermarkScore,
+    context_windows,
+    dedupe_tuples,
+    filter_contexts,
+    scorable_tuples,
+    score_tokens,
+)
 from ._greenlist import context_seeds, green_mask, green_of
 from ._key import (
     MIN_KEY_BYTES,
@@ -23,7 +30,9 @@ __all__ = [
     "WatermarkKey",
     "WatermarkScore",
     "context_seeds",
+    "context_windows",
     "dedupe_tuples",
+    "filter_contexts",
     "green_mask",
     "green_of",
     "load_key",

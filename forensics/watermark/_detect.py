@@ -5,6 +5,10 @@ token) tuple only the first time it occurs: repeated tuples are not independent 
 de-duplication a repetitive but unwatermarked text gets tiny p-values. Each distinct tuple is then
 green with probability gamma under H0 (the text does not depend on the key), so the number of green
 tuples is Binomial(n, gamma) and its upper tail is an exact p-value.
+
+Their filter: a key-holder who kept its own watermarked outputs scores only tuples whose context
+window occurs in those outputs, where the student can have learnt the bias. The filter chooses
+which contexts are scored, never looks at the scored token, so H0 stays exact.
 """
 
 from __future__ import annotations
@@ -71,9 +75,27 @@ def dedupe_tuples(tuples: np.ndarray) -> np.ndarray:
     return tuples[np.sort(first)]
 
 
-def score_tokens(key: WatermarkKey, sequences: Iterable[Sequence[int]], *, dedupe: bool = True) -> WatermarkScore:
-    """The green count of token sequences (each one text, under the key's tokenizer)."""
+def context_windows(sequences: Iterable[Sequence[int]], context: int) -> frozenset[tuple[int, ...]]:
+    """Every context window (the `context` tokens before a scorable token) of the sequences: the
+    filter built from the key-holder's own watermarked texts."""
+    return frozenset(map(tuple, scorable_tuples(sequences, context)[:, :-1].tolist()))
+
+
+def filter_contexts(tuples: np.ndarray, contexts: frozenset[tuple[int, ...]]) -> np.ndarray:
+    """The rows of `tuples` whose context window (all but the last column) is in `contexts`."""
+    if len(tuples) == 0:
+        return tuples
+    keep = np.fromiter((tuple(r) in contexts for r in tuples[:, :-1].tolist()), dtype=bool, count=len(tuples))
+    return tuples[keep]
+
+
+def score_tokens(key: WatermarkKey, sequences: Iterable[Sequence[int]], *, dedupe: bool = True,
+                 contexts: frozenset[tuple[int, ...]] | None = None) -> WatermarkScore:
+    """The green count of token sequences (each one text, under the key's tokenizer); with
+    `contexts` (see `context_windows`), only tuples whose context window is one of them."""
     tuples = scorable_tuples(sequences, key.context)
+    if contexts is not None:
+        tuples = filter_contexts(tuples, contexts)
     scored = dedupe_tuples(tuples) if dedupe else tuples
     green = green_of(key, scored[:, :-1], scored[:, -1]) if len(scored) else np.zeros(0, dtype=bool)
     return WatermarkScore(n_tokens=len(tuples), n_scored=len(scored), n_green=int(green.sum()),

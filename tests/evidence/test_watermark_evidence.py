@@ -87,7 +87,7 @@ def test_a_watermarked_student_is_detected_and_the_controls_are_not(frame):
 def test_evidence_records_the_settings_and_never_the_key(frame):
     ev = analyze_responses(frame, "S", "R", CONTROLS, embed=False, analyses=ONLY, watermark=_watermark())
     assert ev.settings["watermark"] == {"reference": "R", "tokenizer": "words:test-vocabulary",
-                                        **KEY.settings()}
+                                        **KEY.settings(), "filter_contexts": None}
     text = json.dumps(ev.to_dict(), ensure_ascii=False)
     assert KEY.key_sha256 in text
     for secret in (KEY.secret.hex(), KEY.secret.decode("latin-1"), str(KEY.seed64)):
@@ -144,3 +144,24 @@ def test_ranking_on_forked_workers_never_tokenizes_in_a_worker(frame):
     a = forked.set_index("reference")["log10_lr"]
     b = serial.set_index("reference")["log10_lr"]
     pd.testing.assert_series_equal(a.sort_index(), b.sort_index())
+
+
+def test_the_filter_scores_only_contexts_of_the_reference_outputs(frame):
+    from forensics.watermark import context_windows
+
+    r_texts = [tokenize(t) for t in frame.loc[frame["model"] == "R", "text"]]
+    few = frozenset(sorted(context_windows(r_texts, 1))[:30])
+    wm = WatermarkEvidence("R", KEY, tokenize, "words:test-vocabulary", contexts=few)
+    ev = analyze_responses(frame, "S", "R", CONTROLS, embed=False, analyses=ONLY, watermark=wm)
+    plain = analyze_responses(frame, "S", "R", CONTROLS, embed=False, analyses=ONLY, watermark=_watermark())
+    assert ev.settings["watermark"]["filter_contexts"] == 30
+    got = ev.tables["radioactivity.green_bias"].set_index("model")
+    full = plain.tables["radioactivity.green_bias"].set_index("model")
+    assert (got["n_scored"] < full["n_scored"] / 5).all() and (got["n_scored"] > 0).all()
+    # every kept tuple has one of the 30 contexts: recount S by hand
+    from forensics.watermark import dedupe_tuples, filter_contexts, green_of, scorable_tuples
+
+    s_texts = [tokenize(t) for t in frame.loc[frame["model"] == "S", "text"]]
+    kept = dedupe_tuples(filter_contexts(scorable_tuples(s_texts, 1), few))
+    assert got.loc["S", "n_scored"] == len(kept)
+    assert got.loc["S", "n_green"] == int(green_of(KEY, kept[:, :1], kept[:, 1]).sum())

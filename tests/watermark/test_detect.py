@@ -10,7 +10,9 @@ import pytest
 from scipy import stats
 
 from forensics.watermark import (
+    context_windows,
     dedupe_tuples,
+    filter_contexts,
     green_of,
     random_key,
     scorable_tuples,
@@ -201,3 +203,59 @@ def test_the_uniformity_checks_catch_an_off_by_one_p_value(keys):
     wrong = stats.binom.sf(greens, n, 0.25)
     problems = superuniformity_problems(wrong, greens, n)
     assert any("one-sided KS" in x for x in problems) and any("exact discrete" in x for x in problems)
+
+
+# -- the filter (Sander et al.): only contexts that occur in the key-holder's watermarked texts ----
+
+def test_filter_keeps_only_listed_contexts_before_dedup():
+    seq = [5, 7, 5, 7, 5, 9, 5, 7, 3, 8]
+    assert context_windows([seq, [1]], 1) == {(5,), (7,), (9,), (3,)}
+    assert context_windows([[1, 2, 3, 4]], 2) == {(1, 2), (2, 3)}
+    tuples = scorable_tuples([seq], 1)
+    assert filter_contexts(tuples, frozenset({(5,)})).tolist() == [[5, 7], [5, 7], [5, 9], [5, 7]]
+    assert filter_contexts(tuples, frozenset()).shape == (0, 2)
+    key = random_key(3)
+    s = score_tokens(key, [seq], contexts=frozenset({(5,), (3,)}))
+    kept = np.array([[5, 7], [5, 9], [3, 8]])
+    assert (s.n_tokens, s.n_scored) == (5, 3)
+    assert s.n_green == int(green_of(key, kept[:, :1], kept[:, 1]).sum())
+    assert score_tokens(key, [seq], contexts=context_windows([seq], 1)) == score_tokens(key, [seq])
+
+
+def markov_text(successors: np.ndarray, length: int, rng: np.random.Generator, key=None) -> list[int]:
+    """A walk over a key-independent successor table (like language: few likely next tokens); with a
+    key, a green successor is taken nine times in ten when there is one (the teacher's outputs)."""
+    seq = [int(rng.integers(len(successors)))]
+    for _ in range(length - 1):
+        nxt = successors[seq[-1]]
+        if key is not None and rng.random() < 0.9:
+            green = nxt[green_of(key, np.full((len(nxt), 1), seq[-1]), nxt)]
+            nxt = green if len(green) else nxt
+        seq.append(int(rng.choice(nxt)))
+    return seq
+
+
+def test_filter_from_watermarked_text_keeps_p_uniform_on_key_independent_text(keys):
+    """The filter is built from text that depends on the key; it chooses contexts only, so text
+    written without the key still gets super-uniform p-values. Filtering on whole tuples of the
+    watermarked text instead (looking at the scored token) is invalid, and the checks see it."""
+    vocab, rng = 300, np.random.default_rng(11)
+    successors = rng.integers(0, vocab, size=(vocab, 5))
+    null_text = [markov_text(successors, 400, rng)]
+    p, greens, ns, tuple_p = [], [], [], []
+    for key in keys[:1000]:
+        marked = markov_text(successors, 120, rng, key)
+        s = score_tokens(key, null_text, contexts=context_windows([marked], 1))
+        p.append(s.p_value), greens.append(s.n_green), ns.append(s.n_scored)
+        seen = {tuple(t) for t in scorable_tuples([marked], 1).tolist()}
+        cheat = np.array([t for t in dedupe_tuples(scorable_tuples(null_text, 1)).tolist() if tuple(t) in seen])
+        g = int(green_of(key, cheat[:, :1], cheat[:, 1]).sum()) if len(cheat) else 0
+        tuple_p.append(float(stats.binom.sf(g - 1, len(cheat), 0.25)) if len(cheat) else 1.0)
+    p, greens, ns = np.array(p), np.array(greens), np.array(ns)
+    assert 50 < ns.mean() < 300  # the filter drops a real share of the 399 tuples
+    assert_false_positive_rates(p)
+    # n differs between keys here: the randomised p-value over each key's own n is exactly U(0,1)
+    u = np.random.default_rng(0).random(len(p))
+    randomised = stats.binom.sf(greens, ns, 0.25) + u * stats.binom.pmf(greens, ns, 0.25)
+    assert stats.kstest(randomised, "uniform").pvalue > 1e-3
+    assert np.mean(np.array(tuple_p) < 0.01) > 0.2
