@@ -1,6 +1,6 @@
 """The distillation lab: ground-truth students built on this machine, then judged (issue 15).
 
-    python benchmarks/distill_lab.py --out lab-out [--n-train 160] [--n-judge 80]
+    python benchmarks/distill_lab.py --out lab-out [--n-train 120] [--n-judge 60]
 
 1. A watermark key is written to OUT/teacher.key (only its SHA-256 is stored anywhere else).
 2. Teacher data: Qwen2.5-Coder-0.5B-Instruct (the teacher T) answers the lab prompts, with the
@@ -10,7 +10,11 @@
    (a) 100% watermarked T answers; (b) 10% watermarked T answers, 90% O answers (other prompts);
    (c) O answers only (the independent control: self-distillation of its own base).
    Each adapter is merged into a copy of the base GGUF so llama.cpp serves the student.
-4. Judging: T (untouched, no watermark), SmolLM2 (the students' base), Gemma 3 270M (base) and
+4. Logged prompts (Sander et al.'s supervised setting): the vendor kept the prompts its API
+   answered, so each student and T without the watermark answer a sample of them again, every
+   prompt whose answer (b) trained on included; scored with the filter (contexts of T's own
+   watermarked outputs).
+5. Judging: T (untouched, no watermark), SmolLM2 (the students' base), Gemma 3 270M (base) and
    the three students answer a seeded subset of the bundled suites and the fingerprint suite.
    Radioactivity: every model's texts scored under T's key and tokenizer, plus 200 random keys
    for the false-positive rate. Evidence: each student ranked among the candidate teachers
@@ -109,12 +113,40 @@ def teacher_data(out: Path, key_path: Path, n_train: int, max_tokens: int) -> tu
     return pairs(out / "teacher-data", TEACHER), pairs(out / "other-data", OTHER)
 
 
-def training_sets(t_wm: dict, other: dict, share_b: float = 0.1, seed: int = 0) -> dict[str, list]:
+def watermarked_ids(t_wm: dict, other: dict, share_b: float = 0.1, seed: int = 0) -> tuple[list, set]:
+    """The lab prompts both models answered, and the seeded share whose teacher answers (b) trains on."""
     ids = sorted(set(t_wm) & set(other))
-    wm_ids = set(random.Random(seed).sample(ids, max(1, round(share_b * len(ids)))))
+    return ids, set(random.Random(seed).sample(ids, max(1, round(share_b * len(ids)))))
+
+
+def training_sets(t_wm: dict, other: dict, share_b: float = 0.1, seed: int = 0) -> dict[str, list]:
+    ids, wm_ids = watermarked_ids(t_wm, other, share_b, seed)
     return {"student-a": [t_wm[i] for i in ids],
             "student-b": [t_wm[i] if i in wm_ids else other[i] for i in ids],
             "student-c": [other[i] for i in ids]}
+
+
+def logged_suite(n_train: int, wm_ids: set, n_probe: int, seed: int = 0) -> Suite:
+    """The vendor's API log: lab prompts the teacher answered, every one whose answer (b) trained on
+    first, then a seeded sample of the rest, `n_probe` in all (Sander et al.'s supervised setting)."""
+    lab = lab_suite(n_train)
+    rest = [p for p in lab.probes if p.id not in wm_ids]
+    picked = [p for p in lab.probes if p.id in wm_ids]
+    picked += random.Random(seed).sample(rest, max(0, min(len(rest), n_probe - len(picked))))
+    picked.sort(key=lambda p: p.id)
+    return Suite(name="distill-lab-logged", version=f"{lab.version}+logged{len(picked)}",
+                 description="Lab prompts the teacher's API answered (the vendor's log), asked again.",
+                 probes=picked)
+
+
+def probe_logged(out: Path, suite: Suite, max_tokens: int) -> Path:
+    """Every student and the untouched teacher (no watermark, another seed) answer the logged prompts."""
+    models = [ModelConfig(name=TEACHER, spec=f"llamacpp:{qwen_path()}"),
+              *(ModelConfig(name=s, spec=f"llamacpp:{out / 'students' / (s + '.gguf')}") for s in STUDENTS)]
+    run_dir = out / "logged"
+    run_suite(models, out=run_dir, suites=[suite], max_tokens=max_tokens, temperature=0.7, seed=1,
+              progress=True)
+    return run_dir
 
 
 def build_students(out: Path, sets: dict[str, list], recipe: Recipe) -> dict[str, dict]:
@@ -151,54 +183,74 @@ def judge(out: Path, n_judge: int, n_fingerprint: int, max_tokens: int) -> Path:
     return run_dir
 
 
-def radioactivity(out: Path, run_dir: Path, key_path: Path, n_random_keys: int) -> dict:
-    """p-values under T's key, against scored tuples (subsets of texts), and the false-positive rate
-    over random keys."""
+def radioactivity(out: Path, run_dir: Path, key_path: Path, n_random_keys: int, logged_dir: Path,
+                  wm_ids: set) -> dict:
+    """p-values under T's key: on the bundled suites (unsupervised: any prompts, no filter) and on the
+    logged lab prompts (supervised: the prompts the teacher's API answered, contexts filtered to the
+    teacher's own watermarked outputs); against scored tuples; false positives over random keys."""
     import numpy as np
 
-    from forensics.evidence import radioactivity_scores
+    from forensics.evidence import radioactivity_scores, watermarked_contexts
     from forensics.watermark import score_tokens
 
     key = load_key(key_path)
     tokenize = load_tokenizer(f"llamacpp:{qwen_path()}")
     judged = load_run(run_dir).responses
     table = radioactivity_scores(judged, key, tokenize)
-    teacher_own = radioactivity_scores(load_run(out / "teacher-data").responses, key, tokenize)
-    text = judged[judged["category"] != "fingerprint"]
-    seqs = {m: [tokenize(t) for t in g["text"] if t] for m, g in text.groupby("model")}
+    teacher_df = load_run(out / "teacher-data").responses
+    teacher_own = radioactivity_scores(teacher_df, key, tokenize)
+    phi = watermarked_contexts(load_run(out / "teacher-data"), key, tokenize)
+
+    def texts(df) -> dict[str, list[list[int]]]:
+        df = df[df["category"] != "fingerprint"]
+        return {m: [tokenize(t) for t in g["text"] if t] for m, g in df.groupby("model")}
+
+    logged_df = load_run(logged_dir).responses
+    other_df = load_run(out / "other-data").responses
+    logged_ids = set(logged_df["probe_id"])
+    other_df = other_df[other_df["probe_id"].isin(logged_ids)]  # untouched SmolLM2, same prompts
+    settings = {"bundled": texts(judged), "logged": texts(logged_df) | texts(other_df)}
+    logged_b = texts(logged_df[logged_df["probe_id"].isin(wm_ids)])
+
+    def row(setting: str, model: str, seqs: list, filt: bool, **extra) -> dict:
+        s = score_tokens(key, seqs, contexts=phi if filt else None)
+        return {"setting": setting, "model": model, "filter": filt, "n_texts": len(seqs), **extra,
+                **{k: v for k, v in s.as_dict().items() if k != "gamma"}}
+
+    scored = [row(st, m, sq, f) for st, by in settings.items() for m, sq in sorted(by.items())
+              for f in (False, True)]
+    scored += [row("logged, (b)'s watermarked prompts", m, sq, True) for m, sq in sorted(logged_b.items())]
     curve = []
-    for m in STUDENTS:
-        for frac in (0.25, 0.5, 1.0):
-            s = score_tokens(key, seqs[m][:max(1, round(frac * len(seqs[m])))])
-            curve.append({"model": m, "share_of_texts": frac, "n_scored": s.n_scored, "z": s.z,
-                          "p_value": s.p_value})
+    for st, by in settings.items():
+        for m in STUDENTS:
+            for frac in (0.25, 0.5, 1.0):
+                seqs = by[m][:max(1, round(frac * len(by[m])))]
+                curve.append(row(st, m, seqs, st == "logged", share_of_texts=frac))
     fp_rows = []
-    for m, sq in seqs.items():
-        ps = np.array([score_tokens(random_key(i), sq).p_value for i in range(n_random_keys)])
-        fp_rows.append({"model": m, "keys": n_random_keys, "share_p_below_0.01": float((ps < 0.01).mean()),
-                        "share_p_below_0.05": float((ps < 0.05).mean())})
+    for st, by in settings.items():
+        for m, sq in sorted(by.items()):
+            ps = np.array([score_tokens(random_key(i), sq, contexts=phi if st == "logged" else None).p_value
+                           for i in range(n_random_keys)])
+            fp_rows.append({"setting": st, "model": m, "filter": st == "logged", "keys": n_random_keys,
+                            "share_p_below_0.01": float((ps < 0.01).mean()),
+                            "share_p_below_0.05": float((ps < 0.05).mean())})
     return {"true_key": table.to_dict("records"), "teacher_watermarked_data": teacher_own.to_dict("records"),
-            "curve": curve, "random_keys": fp_rows}
+            "scored": scored, "curve": curve, "random_keys": fp_rows, "filter_contexts": len(phi),
+            "watermarked_prompts_b": sorted(wm_ids)}
 
 
-def evidence(run_dir: Path, key_path: Path) -> list[dict]:
-    from forensics.evidence import rank
+def evidence(out: Path, run_dir: Path, key_path: Path) -> list[dict]:
+    """Each student ranked among the candidate teachers; radioactivity filtered to the contexts of
+    the teacher's own watermarked outputs (the vendor has them)."""
+    from forensics.evidence import WatermarkEvidence, rank, watermarked_contexts
 
-    kwargs = {}
-    try:
-        from forensics.evidence import WatermarkEvidence
-
-        kwargs["watermark"] = WatermarkEvidence(TEACHER, load_key(key_path),
-                                                load_tokenizer(f"llamacpp:{qwen_path()}"),
-                                                f"llamacpp:{qwen_path().name}")
-    except ImportError:
-        pass
+    key = load_key(key_path)
+    tokenize = load_tokenizer(f"llamacpp:{qwen_path()}")
+    phi = watermarked_contexts(load_run(out / "teacher-data"), key, tokenize)
+    kwargs = {"watermark": WatermarkEvidence(TEACHER, key, tokenize, f"llamacpp:{qwen_path().name}", phi)}
     rows = []
     for s in STUDENTS:
-        try:
-            table = rank(run_dir, s, list(CANDIDATES), [OTHER], **kwargs)
-        except TypeError:  # an evidence without the radioactivity family
-            table = rank(run_dir, s, list(CANDIDATES), [OTHER])
+        table = rank(run_dir, s, list(CANDIDATES), [OTHER], **kwargs)
         for r in table.itertuples():
             ev = r.evidence
             summ = ev.summary.set_index("analysis")
@@ -216,7 +268,8 @@ def save_fixtures(out: Path, run_dir: Path) -> None:
     from forensics.store import export_run
 
     FIXTURES.mkdir(parents=True, exist_ok=True)
-    for name, src in (("judge", run_dir), ("teacher-data", out / "teacher-data"), ("other-data", out / "other-data")):
+    for name, src in (("judge", run_dir), ("teacher-data", out / "teacher-data"), ("other-data", out / "other-data"),
+                      ("logged", out / "logged")):
         tmp = out / f"{name}.jsonl"
         export_run(src, "jsonl", tmp)
         with open(tmp, "rb") as f, gzip.GzipFile(FIXTURES / f"{name}.jsonl.gz", "wb", mtime=0) as g:
@@ -231,13 +284,16 @@ def save_fixtures(out: Path, run_dir: Path) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--n-train", type=int, default=160, help="lab prompts the teacher answers")
+    ap.add_argument("--n-train", type=int, default=120, help="lab prompts the teacher answers")
     ap.add_argument("--train-tokens", type=int, default=96)
-    ap.add_argument("--n-judge", type=int, default=80, help="bundled probes the models answer")
-    ap.add_argument("--judge-tokens", type=int, default=80)
+    ap.add_argument("--n-logged", type=int, default=60,
+                    help="logged lab prompts asked again for the supervised radioactivity test")
+    ap.add_argument("--logged-tokens", type=int, default=80)
+    ap.add_argument("--n-judge", type=int, default=60, help="bundled probes the models answer")
+    ap.add_argument("--judge-tokens", type=int, default=64)
     ap.add_argument("--n-fingerprint", type=int, default=80)
     ap.add_argument("--random-keys", type=int, default=200)
-    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--epochs", type=int, default=Recipe().epochs)
     ap.add_argument("--no-fixtures", action="store_true")
     args = ap.parse_args()
     out = args.out
@@ -259,13 +315,17 @@ def main() -> int:
     info = build_students(out, training_sets(t_wm, other), Recipe(epochs=args.epochs))
     step("students (LoRA training and merge)", t0)
     t0 = time.perf_counter()
+    wm_ids = watermarked_ids(t_wm, other)[1]
+    logged_dir = probe_logged(out, logged_suite(args.n_train, wm_ids, args.n_logged), args.logged_tokens)
+    step("logged-prompt runs", t0)
+    t0 = time.perf_counter()
     run_dir = judge(out, args.n_judge, args.n_fingerprint, args.judge_tokens)
     step("judging runs", t0)
     t0 = time.perf_counter()
-    radio = radioactivity(out, run_dir, key_path, args.random_keys)
+    radio = radioactivity(out, run_dir, key_path, args.random_keys, logged_dir, wm_ids)
     step("radioactivity", t0)
     t0 = time.perf_counter()
-    ev = evidence(run_dir, key_path)
+    ev = evidence(out, run_dir, key_path)
     step("evidence", t0)
     t0 = time.perf_counter()
     try:
@@ -291,18 +351,25 @@ def main() -> int:
 def _print(r: dict) -> None:
     _say(f"\n# distill lab  (commit {r['commit']}; {r['command']})")
     _say("timings (s): " + ", ".join(f"{k} {v}" for k, v in r["times_s"].items()))
-    _say("\nradioactivity under the teacher's key (p exact binomial, de-duplicated tuples):")
-    for row in r["radioactivity"]["teacher_watermarked_data"] + r["radioactivity"]["true_key"]:
+    rad = r["radioactivity"]
+    _say("\nteacher's own watermarked data, under its key:")
+    for row in rad["teacher_watermarked_data"]:
         _say(f"  {row['model']:<22} texts {row['n_texts']:>4}  scored {row['n_scored']:>6}  "
              f"green {row['green_share']:.3f}  z {row['z']:7.2f}  p {row['p_value']:.2e}")
-    _say("\np against scored tuples:")
-    for row in r["radioactivity"]["curve"]:
-        _say(f"  {row['model']:<10} {row['share_of_texts']:>5.0%} of texts: scored {row['n_scored']:>6}  "
-             f"z {row['z']:6.2f}  p {row['p_value']:.2e}")
+    _say(f"\nradioactivity under the teacher's key (exact binomial p, de-duplicated tuples; filter: "
+         f"contexts of the teacher's watermarked outputs, {rad['filter_contexts']} windows):")
+    for row in rad["scored"]:
+        _say(f"  {row['setting'][:26]:<26} {row['model']:<19} {'filt' if row['filter'] else '    '} "
+             f"scored {row['n_scored']:>5}  green {row['green_share']:.3f}  z {row['z']:6.2f}  "
+             f"p {row['p_value']:.1e}")
+    _say("\np against scored tuples (students):")
+    for row in rad["curve"]:
+        _say(f"  {row['setting']:<8} {row['model']:<10} {row['share_of_texts']:>5.0%} of texts: scored "
+             f"{row['n_scored']:>6}  z {row['z']:6.2f}  p {row['p_value']:.2e}")
     _say("\nfalse positives over random keys:")
-    for row in r["radioactivity"]["random_keys"]:
-        _say(f"  {row['model']:<22} {row['keys']} keys: p<0.01 {row['share_p_below_0.01']:.3f}, "
-             f"p<0.05 {row['share_p_below_0.05']:.3f}")
+    for row in rad["random_keys"]:
+        _say(f"  {row['setting']:<8} {row['model']:<22} {row['keys']} keys: p<0.01 "
+             f"{row['share_p_below_0.01']:.3f}, p<0.05 {row['share_p_below_0.05']:.3f}")
     _say("\nevidence (each student ranked among the candidate teachers):")
     for row in r["evidence"]:
         _say(f"  {row['suspect']:<10} -> {row['reference']:<20} rank {row['rank']}  "

@@ -21,12 +21,12 @@ TARGETS = {"v_proj": "attn_v", "o_proj": "attn_output", "up_proj": "ffn_up", "do
 class Recipe:
     """The one training recipe every student gets."""
 
-    rank: int = 8
-    alpha: int = 16
-    lr: float = 1e-3
-    epochs: int = 2
+    rank: int = 16
+    alpha: int = 32
+    lr: float = 2e-3
+    epochs: int = 4
     batch: int = 8
-    max_len: int = 160
+    max_len: int = 128
     seed: int = 0
 
 
