@@ -229,7 +229,7 @@ def _predictive_pvalue(statistic: float, control_stats: Sequence[float], floor: 
 
 
 def log10_bayes_factor(statistic: float, control_stats: Sequence[float], floor: float = 0.0,
-                       tau: float = 3.0, null_mass: float = 0.0) -> float:
+                       tau: float = 3.0, null_mass: float = 0.0, sd_known: bool = False) -> float:
     """log10 p(s | controls, H1) / p(s | controls, H2) under the normal model of `evidence`.
 
     H2: s and the k control statistics are i.i.d. N(mu, sigma^2). H1: s ~ N(mu + delta*sigma,
@@ -239,6 +239,11 @@ def log10_bayes_factor(statistic: float, control_stats: Sequence[float], floor: 
     closed form, Student t with scale s_c*a under H2 and skew-t (Azzalini & Capitanio 2003) with
     scale s_c*omega and shape tau/a under H1 (a^2 = 1 + 1/k, omega^2 = a^2 + tau^2). The ratio is
     bounded by about 2 (omega/a)^nu, so few controls can never yield strong evidence.
+
+    `sd_known`: the statistic's SD under H2 is known exactly (it is `floor`, e.g. a z-score's 1), so
+    sigma = max(floor, s_c) is not estimated and the predictives are the nu -> infinity limits,
+    normal and skew-normal; mu is still estimated from the controls. The controls' spread only ever
+    raises sigma: controls more dispersed than the exact null say it does not hold for these texts.
     """
     c = np.asarray([v for v in control_stats if np.isfinite(v)], dtype=float)
     if c.size < 2 or not np.isfinite(statistic):
@@ -250,10 +255,14 @@ def log10_bayes_factor(statistic: float, control_stats: Sequence[float], floor: 
     a = np.sqrt(1.0 + 1.0 / k)
     omega = np.sqrt(a * a + tau * tau)
     alpha = tau / a
-    log_f0 = sps.t.logpdf(d / (sd * a), df=nu) - np.log(sd * a)
     y = d / (sd * omega)
-    log_f1 = (np.log(2.0) + sps.t.logpdf(y, df=nu) - np.log(sd * omega)
-              + sps.t.logcdf(alpha * y * np.sqrt((nu + 1.0) / (nu + y * y)), df=nu + 1))
+    if sd_known:
+        log_f0 = sps.norm.logpdf(d / (sd * a)) - np.log(sd * a)
+        log_f1 = np.log(2.0) + sps.norm.logpdf(y) - np.log(sd * omega) + sps.norm.logcdf(alpha * y)
+    else:
+        log_f0 = sps.t.logpdf(d / (sd * a), df=nu) - np.log(sd * a)
+        log_f1 = (np.log(2.0) + sps.t.logpdf(y, df=nu) - np.log(sd * omega)
+                  + sps.t.logcdf(alpha * y * np.sqrt((nu + 1.0) / (nu + y * y)), df=nu + 1))
     ratio = float(np.exp(min(log_f1 - log_f0, 700.0)))
     lr = null_mass + (1.0 - null_mass) * ratio
     return float(np.log10(max(lr, 1e-300)))

@@ -38,8 +38,8 @@ class AnalysisInfo:
     about: str
     function: Callable  # (df, suspect, reference, controls, **options) -> result(s)
     interval: str = "effect"  # which quantity the result's 95% CI bounds: "effect" or "statistic"
-    # the statistic's SD under H2 where it is known exactly (the LR model floors the controls' spread
-    # with it instead of the CI's SE, for a CI that is not on the statistic's scale)
+    # the statistic's SD under H2 where it is known exactly: the LR model then treats the SD as known
+    # (normal predictives, not Student t), raised only by a wider spread of the controls
     null_sd: float | None = None
 
 

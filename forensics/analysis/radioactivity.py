@@ -48,7 +48,8 @@ INDEPENDENCE = (
 SHARED_TUPLES = (
     "Frequent (context, token) tuples occur in every model's texts and have one colour under the key, "
     "so the models' z-scores share a common offset: the LR compares the suspect with the controls' "
-    "mean, which absorbs it, and floors the controls' spread at 1, the z-score's SD under H2.")
+    "mean, which absorbs it. The z-score's SD under H2 is known (1), so the LR does not estimate it from "
+    "the few controls: it uses SD 1, or the controls' spread where that is wider.")
 
 
 def _not_applicable(why: str) -> AnalysisResult:

@@ -24,6 +24,7 @@ from ._likelihood import (
     _analysis_log10_lr,
     _combine,
     _null_summary,
+    _sd_known,
     _total_for,
     wording,
 )
@@ -54,8 +55,9 @@ def _assumptions(model: LRModel) -> list[Reason]:
         f"probability {model.null_mass:g} (" + ", ".join(
             f"{f} {v:g}" for f, v in model.null_mass_by_family.items()) + ") distillation "
         "leaves no trace in that analysis. The controls' spread is "
-        "floored at the analysis' sampling SE (or its exact null SD, 1 for the watermark z-score), so "
-        "few controls bound the LR.",
+        "floored at the analysis' sampling SE, so few controls bound the LR; where the statistic's "
+        "null SD is known exactly (1 for the watermark z-score) it is not estimated (the controls' "
+        "spread can only raise it), and few controls do not bound that analysis' LR.",
         f"Assumption: each analysis' log10 LR is capped at ±{model.cap_analysis:g}; analyses of one "
         "family are averaged (treated as fully dependent).",
         "Assumption: families reading the same texts (" + ", ".join(
@@ -104,7 +106,7 @@ def assess(results: Sequence[AnalysisResult], *, suspect: str, reference: str,
     if use.any():
         summary.loc[use, "p_holm"] = holm(summary.loc[use, "p_value"].to_numpy(dtype=float))
     llr = {r.name: _analysis_log10_lr(r.statistic, list(r.control_statistics.values()),
-                                     _analysis_floor(r), model, f) for r, f in usable}
+                                     _analysis_floor(r), model, f, _sd_known(r)) for r, f in usable}
     summary["log10_lr"] = summary["analysis"].map(llr).astype(float)
     lr_rows = pd.DataFrame([{"analysis": r.name, "family": f, "log10_lr": llr[r.name]}
                             for r, f in usable], columns=["analysis", "family", "log10_lr"])

@@ -7,7 +7,9 @@ Model (stated again in every Verdict's reasons):
    null_mass (per family). The null SD is unknown (Jeffreys prior, floored by the bootstrap SE
    implied by the analysis' CI, or by the statistic's exact null SD where the catalogue gives
    one), so the per-analysis LR is a ratio of predictive densities: it is bounded and small when
-   there are few controls. Each analysis' log10 LR is capped at ±cap.
+   there are few controls. Where the statistic's null SD is known exactly (a z-score under a
+   watermark key it never saw has SD 1), that SD is not estimated: the predictives are normal,
+   so an exact null gives strong evidence from few controls. Each analysis' log10 LR is capped at ±cap.
 2. Analyses of one family (e.g. the similarity measures) read the same evidence: the family's
    log10 LR is the mean of its members (exact under perfect correlation, conservative otherwise).
 3. Families that read the same texts (similarity, stylometry, attribution) form one group with
@@ -116,11 +118,19 @@ def _analysis_floor(res: AnalysisResult) -> float:
     return float(width / (2 * 1.96)) if np.isfinite(width) and width > 0 else 0.0
 
 
+def _sd_known(res: AnalysisResult) -> bool:
+    """Whether the catalogue gives the statistic's exact SD under H2 (then it is not estimated)."""
+    from forensics.analysis.catalogue import analysis_info
+
+    info = analysis_info(res.name)
+    return info is not None and info.null_sd is not None
+
+
 def _analysis_log10_lr(statistic: float, control_stats: Sequence[float], floor: float,
-                      model: LRModel, family: str = "") -> float:
+                      model: LRModel, family: str = "", sd_known: bool = False) -> float:
     """Capped log10 LR of one analysis."""
     raw = log10_bayes_factor(statistic, control_stats, floor=floor, tau=model.tau,
-                             null_mass=model.null_mass_of(family))
+                             null_mass=model.null_mass_of(family), sd_known=sd_known)
     return float(np.clip(raw, -model.cap_analysis, model.cap_analysis))
 
 
@@ -164,7 +174,7 @@ def _total_for(results: Sequence[tuple[AnalysisResult, str]], model: LRModel,
             continue
         rows.append({"analysis": res.name, "family": family,
                      "log10_lr": _analysis_log10_lr(stat, list(ctrl.values()), _analysis_floor(res),
-                                                   model, family)})
+                                                   model, family, _sd_known(res))})
     return _combine(pd.DataFrame(rows), model)[0] if rows else 0.0
 
 

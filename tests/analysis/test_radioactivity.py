@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from forensics.analysis import analysis_info, family_info, radioactivity_test
+from forensics.analysis import analysis_info, family_info, log10_bayes_factor, radioactivity_test
 from forensics.analysis.radioactivity import MIN_TUPLES, NO_KEY
 from forensics.evidence import LRModel, assess
 from forensics.watermark import WatermarkScore, random_key
@@ -97,15 +97,20 @@ def test_catalogue_and_lr_model_treat_the_family_sensibly():
     model = LRModel()
     assert model.group_of("radioactivity") == "radioactivity" and model.null_mass_of("radioactivity") == 0.7
     few = assess([_run(_frame())], suspect="S", reference="R", controls=["c1", "c2", "c3"])
-    ctrl = {f"k{i}": (500, 125 + d) for i, d in enumerate((-9, -4, -2, 0, 1, 3, 6, 9))}
-    many = assess([_run(_frame({**COUNTS, **ctrl}), controls=list(ctrl))], suspect="S", reference="R",
-                  controls=list(ctrl))
+    wide_counts = {**COUNTS, "c1": (500, 95), "c2": (500, 125), "c3": (500, 155)}  # z -3.1, 0, +3.1
+    wide = assess([_run(_frame(wide_counts))], suspect="S", reference="R", controls=["c1", "c2", "c3"])
     miss = assess([_run(_frame({**COUNTS, "S": (400, 101)}))], suspect="S", reference="R",
                   controls=["c1", "c2", "c3"])
     lr = {k: ev.summary.set_index("analysis").loc["radioactivity.green_bias", "log10_lr"]
-          for k, ev in (("few", few), ("many", many), ("miss", miss))}
-    # z = 4.6 favours H1: boundedly with three controls, more with eight
-    assert 0.2 < lr["few"] < lr["many"] and lr["many"] > 1.0
+          for k, ev in (("few", few), ("wide", wide), ("miss", miss))}
+    z_s, z_c = _z(400, 140), [_z(300, 78), _z(500, 120), _z(200, 52)]
+    # the z-score's SD under H2 is known (1): three controls near 0 and S at z = 4.6 give strong
+    # support, capped per analysis; estimating the SD from the three would bound it below 1
+    assert lr["few"] == pytest.approx(model.cap_analysis)
+    assert log10_bayes_factor(z_s, z_c, floor=1.0, null_mass=0.7, sd_known=True) > model.cap_analysis
+    assert log10_bayes_factor(z_s, z_c, floor=1.0, null_mass=0.7) < 1.0
+    # controls spread far wider than the exact null: their spread is used, and the LR falls
+    assert lr["wide"] < 1.0 < lr["few"]
     # a non-detection is weak evidence for H2 at most: bounded by the family's null mass
     assert math.log10(0.7) - 1e-9 <= lr["miss"] < 0.0
 

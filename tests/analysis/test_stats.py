@@ -106,6 +106,26 @@ def test_bayes_factor_densities_integrate_to_one_and_are_bounded():
     assert log10_bayes_factor(1.0, [0.0]) == 0.0
 
 
+def test_a_known_null_sd_gives_the_normal_and_skew_normal_predictives():
+    c, tau = [0.2, -0.4, 0.1], 3.0
+    k, sd = 3, 1.0  # the controls' SD (0.32) is below the known SD, which is used
+    a, om = np.sqrt(1 + 1 / k), np.sqrt(1 + 1 / k + tau**2)
+    for s in (-1.0, 0.0, 2.0, 5.0):
+        d = s - np.mean(c)
+        f0 = stats.norm.pdf(d, scale=sd * a)
+        f1 = stats.skewnorm.pdf(d, tau / a, scale=sd * om)
+        assert log10_bayes_factor(s, c, floor=sd, tau=tau, sd_known=True) == pytest.approx(np.log10(f1 / f0))
+    # no (omega/a)^nu bound with an exact null, and a wider spread of the controls is still used
+    assert log10_bayes_factor(6.0, c, floor=1.0, sd_known=True) > 4 > log10_bayes_factor(6.0, c, floor=1.0)
+    wide = [-3.0, 0.0, 3.0]
+    assert log10_bayes_factor(6.0, wide, floor=1.0, sd_known=True) < 1.0
+    # many controls: the estimated-SD (Student t) model approaches the known-SD one
+    many = list(np.random.default_rng(0).normal(size=4000))
+    sd_many = float(np.std(many, ddof=1))
+    assert log10_bayes_factor(3.0, many, floor=0.0) == pytest.approx(
+        log10_bayes_factor(3.0, many, floor=sd_many, sd_known=True), abs=0.01)
+
+
 def test_excess_and_loo_statistics_exclude_the_suspect_from_controls():
     probes = ["a", "b"]
     sims = {("S", "R"): np.array([0.9, 0.8]), ("S", "C1"): np.array([0.5, 0.5]),
