@@ -184,13 +184,13 @@ def judge(out: Path, n_judge: int, n_fingerprint: int, max_tokens: int) -> Path:
 
 
 def radioactivity(out: Path, run_dir: Path, key_path: Path, n_random_keys: int, logged_dir: Path,
-                  wm_ids: set) -> dict:
+                  wm_ids: set, phi: frozenset) -> dict:
     """p-values under T's key: on the bundled suites (unsupervised: any prompts, no filter) and on the
     logged lab prompts (supervised: the prompts the teacher's API answered, contexts filtered to the
     teacher's own watermarked outputs); against scored tuples; false positives over random keys."""
     import numpy as np
 
-    from forensics.evidence import radioactivity_scores, watermarked_contexts
+    from forensics.evidence import radioactivity_scores
     from forensics.watermark import score_tokens
 
     key = load_key(key_path)
@@ -199,7 +199,6 @@ def radioactivity(out: Path, run_dir: Path, key_path: Path, n_random_keys: int, 
     table = radioactivity_scores(judged, key, tokenize)
     teacher_df = load_run(out / "teacher-data").responses
     teacher_own = radioactivity_scores(teacher_df, key, tokenize)
-    phi = watermarked_contexts(load_run(out / "teacher-data"), key, tokenize)
 
     def texts(df) -> dict[str, list[list[int]]]:
         df = df[df["category"] != "fingerprint"]
@@ -239,14 +238,20 @@ def radioactivity(out: Path, run_dir: Path, key_path: Path, n_random_keys: int, 
             "watermarked_prompts_b": sorted(wm_ids)}
 
 
-def evidence(out: Path, run_dir: Path, key_path: Path) -> list[dict]:
-    """Each student ranked among the candidate teachers; radioactivity filtered to the contexts of
-    the teacher's own watermarked outputs (the vendor has them)."""
-    from forensics.evidence import WatermarkEvidence, rank, watermarked_contexts
+def filter_contexts(out: Path, key_path: Path) -> frozenset:
+    """The contexts of the teacher's own watermarked outputs (the vendor has them): the filter."""
+    from forensics.evidence import watermarked_contexts
+
+    return watermarked_contexts(load_run(out / "teacher-data"), load_key(key_path),
+                                load_tokenizer(f"llamacpp:{qwen_path()}"))
+
+
+def evidence(run_dir: Path, key_path: Path, phi: frozenset) -> list[dict]:
+    """Each student ranked among the candidate teachers; radioactivity filtered to `phi`."""
+    from forensics.evidence import WatermarkEvidence, rank
 
     key = load_key(key_path)
     tokenize = load_tokenizer(f"llamacpp:{qwen_path()}")
-    phi = watermarked_contexts(load_run(out / "teacher-data"), key, tokenize)
     kwargs = {"watermark": WatermarkEvidence(TEACHER, key, tokenize, f"llamacpp:{qwen_path().name}", phi)}
     rows = []
     for s in STUDENTS:
@@ -322,10 +327,11 @@ def main() -> int:
     run_dir = judge(out, args.n_judge, args.n_fingerprint, args.judge_tokens)
     step("judging runs", t0)
     t0 = time.perf_counter()
-    radio = radioactivity(out, run_dir, key_path, args.random_keys, logged_dir, wm_ids)
+    phi = filter_contexts(out, key_path)
+    radio = radioactivity(out, run_dir, key_path, args.random_keys, logged_dir, wm_ids, phi)
     step("radioactivity", t0)
     t0 = time.perf_counter()
-    ev = evidence(out, run_dir, key_path)
+    ev = evidence(run_dir, key_path, phi)
     step("evidence", t0)
     t0 = time.perf_counter()
     try:
