@@ -43,11 +43,12 @@ class HFBackend:
                 "watermark": self.watermark.settings() if self.watermark else None}
 
     def cache_identity(self) -> dict:
-        ident = {"kind": self.name, "model": self.path.name}
-        if self.adapter:
-            from forensics.core import file_sha256
+        """The weights (a GGUF, or the checkpoint folder's files) and the adapter by their SHA-256."""
+        from forensics.core import content_sha256
 
-            ident["adapter_sha256"] = file_sha256(next(self.adapter.glob("adapter_model.*")))
+        ident = {"kind": self.name, "model": self.path.name, "sha256": content_sha256(self.path)}
+        if self.adapter:
+            ident["adapter_sha256"] = content_sha256(self.adapter)
         if self.watermark:
             ident["watermark"] = self.watermark.settings()
         return ident

@@ -68,9 +68,12 @@ class LlamaCppBackend:
                 "watermark": self.watermark.settings() if self.watermark else None}
 
     def cache_identity(self) -> dict:
-        st = self.path.stat()
-        ident = {"kind": self.name, "model": self.path.name, "size": st.st_size, "n_ctx": self.n_ctx,
-                 "chat_format": self.chat_format}
+        """The weights by their SHA-256, not their name: a model retrained under the same file name
+        (and size) must not be answered from the cache with the old model's responses."""
+        from forensics.core import content_sha256
+
+        ident = {"kind": self.name, "model": self.path.name, "sha256": content_sha256(self.path),
+                 "n_ctx": self.n_ctx, "chat_format": self.chat_format}
         if self.watermark:
             ident["watermark"] = self.watermark.settings()
         return ident

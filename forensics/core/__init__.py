@@ -1,7 +1,7 @@
 """What every stage shares: errors a user can act on, text rules, hashing, YAML, URL redaction."""
 
 from ._errors import ForensicsError, InputError, IntegrityError, RunDirError
-from ._hashing import file_sha256, sha256_json
+from ._hashing import content_sha256, file_sha256, sha256_json
 from ._reasoning import split_reasoning, with_reasoning
 from ._redact import redact_url, redact_urls_in, split_url
 from ._text import DISPLAY_INVISIBLE, for_analysis, for_matching, for_terminal, storable
@@ -13,6 +13,7 @@ __all__ = [
     "InputError",
     "IntegrityError",
     "RunDirError",
+    "content_sha256",
     "file_sha256",
     "for_analysis",
     "for_matching",
