@@ -268,11 +268,32 @@ def evidence(run_dir: Path, key_path: Path, phi: frozenset) -> list[dict]:
     return rows
 
 
-def save_fixtures(out: Path, run_dir: Path) -> None:
-    """The judged transcripts and the training data as gzipped JSONL, and the adapters."""
+def _snapshot(run_dir: Path, dst: Path) -> None:
+    """A run store, checkpointed and vacuumed into one SQLite file, gzipped (hash chain intact)."""
+    import sqlite3
+
+    tmp = dst.with_suffix("")
+    tmp.unlink(missing_ok=True)
+    src = sqlite3.connect(f"file:{run_dir / 'run.sqlite'}?mode=ro", uri=True)
+    try:
+        src.execute(f"VACUUM INTO '{tmp}'")
+    finally:
+        src.close()
+    with open(tmp, "rb") as f, gzip.GzipFile(dst, "wb", mtime=0) as g:
+        shutil.copyfileobj(f, g)
+    tmp.unlink()
+
+
+def save_fixtures(out: Path, run_dir: Path, key_path: Path) -> None:
+    """The judged transcripts and the training data as gzipped JSONL, the judged and teacher-data
+    run stores, the lab's key (a benchmark key that guards nothing: committed so that anyone can
+    recompute the radioactivity numbers), and the adapters' configurations."""
     from forensics.store import export_run
 
     FIXTURES.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(key_path, FIXTURES / "lab-teacher.key")
+    for name, src in (("judge", run_dir), ("teacher-data", out / "teacher-data")):
+        _snapshot(src, FIXTURES / f"{name}.run.sqlite.gz")
     for name, src in (("judge", run_dir), ("teacher-data", out / "teacher-data"), ("other-data", out / "other-data"),
                       ("logged", out / "logged")):
         tmp = out / f"{name}.jsonl"
@@ -342,7 +363,7 @@ def main() -> int:
         _say(f"report failed: {type(e).__name__}: {e}")
     step("report", t0)
     if not args.no_fixtures:
-        save_fixtures(out, run_dir)
+        save_fixtures(out, run_dir, key_path)
     times["total"] = round(time.perf_counter() - t_all, 1)
     result = {"command": " ".join(sys.argv), "commit": _commit(), "times_s": times, "students": info,
               "radioactivity": radio, "evidence": ev, "settings": vars(args) | {"out": str(out)},

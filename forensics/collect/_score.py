@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forensics.backends import ModelConfig, make_backend, parse_spec
-from forensics.core import InputError, file_sha256
+from forensics.core import InputError, content_sha256
 from forensics.store import ScoreCache, run_texts
 
 Progress = Callable[[str, int, int], None]
@@ -41,7 +41,7 @@ def scorer_id(backend, spec: str) -> str:
     """The weights' identity: SHA-256 of the model file where there is one, else of the spec."""
     path = getattr(backend, "path", None)
     if path is not None and Path(path).is_file():
-        return "sha256:" + file_sha256(Path(path))
+        return "sha256:" + content_sha256(path)
     return "spec:" + hashlib.sha256(spec.encode()).hexdigest()
 
 
