@@ -38,6 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from lab.prompts import lab_suite
+from lab.summary import print_results
 from lab.train import Recipe, merge_into_gguf, train_student
 
 from forensics.backends import (
@@ -371,36 +372,8 @@ def main() -> int:
     (out / "lab_results.json").write_text(json.dumps(result, indent=1, default=str))
     if not args.no_fixtures:
         shutil.copy2(out / "lab_results.json", FIXTURES / "lab_results.json")
-    _print(result)
+    print_results(result, _say)
     return 0
-
-
-def _print(r: dict) -> None:
-    _say(f"\n# distill lab  (commit {r['commit']}; {r['command']})")
-    _say("timings (s): " + ", ".join(f"{k} {v}" for k, v in r["times_s"].items()))
-    rad = r["radioactivity"]
-    _say("\nteacher's own watermarked data, under its key:")
-    for row in rad["teacher_watermarked_data"]:
-        _say(f"  {row['model']:<22} texts {row['n_texts']:>4}  scored {row['n_scored']:>6}  "
-             f"green {row['green_share']:.3f}  z {row['z']:7.2f}  p {row['p_value']:.2e}")
-    _say(f"\nradioactivity under the teacher's key (exact binomial p, de-duplicated tuples; filter: "
-         f"contexts of the teacher's watermarked outputs, {rad['filter_contexts']} windows):")
-    for row in rad["scored"]:
-        _say(f"  {row['setting'][:26]:<26} {row['model']:<19} {'filt' if row['filter'] else '    '} "
-             f"scored {row['n_scored']:>5}  green {row['green_share']:.3f}  z {row['z']:6.2f}  "
-             f"p {row['p_value']:.1e}")
-    _say("\np against scored tuples (students):")
-    for row in rad["curve"]:
-        _say(f"  {row['setting']:<8} {row['model']:<10} {row['share_of_texts']:>5.0%} of texts: scored "
-             f"{row['n_scored']:>6}  z {row['z']:6.2f}  p {row['p_value']:.2e}")
-    _say("\nfalse positives over random keys:")
-    for row in rad["random_keys"]:
-        _say(f"  {row['setting']:<8} {row['model']:<22} {row['keys']} keys: p<0.01 "
-             f"{row['share_p_below_0.01']:.3f}, p<0.05 {row['share_p_below_0.05']:.3f}")
-    _say("\nevidence (each student ranked among the candidate teachers):")
-    for row in r["evidence"]:
-        _say(f"  {row['suspect']:<10} -> {row['reference']:<20} rank {row['rank']}  "
-             f"log10 LR {row['log10_lr']:+.2f}  {row['verdict']}")
 
 
 if __name__ == "__main__":
