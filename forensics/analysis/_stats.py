@@ -244,9 +244,10 @@ def log10_bayes_factor(statistic: float, control_stats: Sequence[float], floor: 
     sigma = max(floor, s_c) is not estimated and the predictives are the nu -> infinity limits,
     normal and skew-normal; mu is still estimated from the controls. The controls' spread only ever
     raises sigma: controls more dispersed than the exact null say it does not hold for these texts.
+    One control then suffices (its statistic estimates mu; a^2 = 2); an estimated SD needs two.
     """
     c = np.asarray([v for v in control_stats if np.isfinite(v)], dtype=float)
-    if c.size < 2 or not np.isfinite(statistic):
+    if c.size < (1 if sd_known else 2) or not np.isfinite(statistic):
         return 0.0
     k = c.size
     nu = k - 1

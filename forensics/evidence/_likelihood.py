@@ -170,8 +170,8 @@ def _total_for(results: Sequence[tuple[AnalysisResult, str]], model: LRModel,
             stat = ctrl.pop(as_suspect, np.nan)
         if drop is not None:
             ctrl.pop(drop, None)
-        if len(ctrl) < 2 or not np.isfinite(stat):
-            continue
+        if len(ctrl) < (1 if _sd_known(res) else 2) or not np.isfinite(stat):
+            continue  # an estimated null SD needs two controls, a known one a single control
         rows.append({"analysis": res.name, "family": family,
                      "log10_lr": _analysis_log10_lr(stat, list(ctrl.values()), _analysis_floor(res),
                                                    model, family, _sd_known(res))})

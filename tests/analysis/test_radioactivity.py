@@ -121,3 +121,19 @@ def test_the_lr_floors_the_controls_spread_at_the_exact_null_sd():
     ev = assess([_run(near)], suspect="S", reference="R", controls=["c1", "c2", "c3"])
     row = ev.summary.set_index("analysis").loc["radioactivity.green_bias"]
     assert row["control_sd"] == pytest.approx(1.0) and row["log10_lr"] < 1.0
+
+
+def test_with_two_controls_dropping_one_still_scores_the_known_sd_statistic():
+    """The leave-one-out check keeps the radioactivity analysis on the one control left (its null SD
+    is known), so a strong watermark with two controls is not called "controls disagree"."""
+    two = assess([_run(_frame(), controls=("c1", "c2"))], suspect="S", reference="R", controls=["c1", "c2"],
+                 n_probes=200)
+    loo = two.tables["robustness"]
+    assert two.verdict.log10_lr == pytest.approx(LRModel().cap_analysis)
+    assert not any("controls disagree" in r.text for r in two.verdict.reasons)
+    z_s, z = _z(400, 140), {"c1": _z(300, 78), "c2": _z(500, 120)}
+    for c, other in (("c1", "c2"), ("c2", "c1")):  # without c, the other is the null sample
+        want = min(LRModel().cap_analysis, log10_bayes_factor(z_s, [z[other]], floor=1.0, null_mass=0.7,
+                                                              sd_known=True))
+        assert loo.set_index("control").loc[c, "log10_lr_without_control"] == pytest.approx(want)
+        assert want > 1.0

@@ -126,6 +126,17 @@ def test_a_known_null_sd_gives_the_normal_and_skew_normal_predictives():
         log10_bayes_factor(3.0, many, floor=sd_many, sd_known=True), abs=0.01)
 
 
+def test_a_known_null_sd_needs_one_control_and_an_estimated_one_two():
+    tau, sd, c = 3.0, 1.0, 0.4
+    a, om = np.sqrt(2.0), np.sqrt(2.0 + tau**2)  # k = 1: mu from the one control
+    for s in (-1.0, 1.5, 4.0):
+        f0 = stats.norm.pdf(s - c, scale=sd * a)
+        f1 = stats.skewnorm.pdf(s - c, tau / a, scale=sd * om)
+        assert log10_bayes_factor(s, [c], floor=sd, tau=tau, sd_known=True) == pytest.approx(np.log10(f1 / f0))
+    assert log10_bayes_factor(4.0, [c], floor=sd) == 0.0  # no SD can be estimated from one control
+    assert log10_bayes_factor(4.0, [], floor=sd, sd_known=True) == 0.0
+
+
 def test_excess_and_loo_statistics_exclude_the_suspect_from_controls():
     probes = ["a", "b"]
     sims = {("S", "R"): np.array([0.9, 0.8]), ("S", "C1"): np.array([0.5, 0.5]),
