@@ -15,10 +15,12 @@
    prompt whose answer (b) trained on included; scored with the filter (contexts of T's own
    watermarked outputs).
 5. Judging: T (untouched, no watermark), SmolLM2 (the students' base), Gemma 3 270M (base) and
-   the three students answer a seeded subset of the bundled suites and the fingerprint suite.
+   the three students answer a seeded subset of the bundled suites and the fingerprint suite
+   (run `judge`); run `judge-logged` adds every model's answers to the logged prompts.
    Radioactivity: every model's texts scored under T's key and tokenizer, plus 200 random keys
    for the false-positive rate. Evidence: each student ranked among the candidate teachers
-   T and Gemma, with the untouched models as controls and the radioactivity family on.
+   T and Gemma, with the untouched models as controls and the radioactivity family on: on the
+   bundled suites alone (unsupervised) and with the logged prompts too (supervised).
 Every step is resumable (runs are cached and resumed; trained adapters are kept). Timings, tables
 and the fixtures (transcripts, adapters) are written to OUT and benchmarks/lab/fixtures/.
 """
@@ -37,28 +39,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from lab.measure import evidence, filter_contexts, radioactivity
 from lab.prompts import lab_suite
+from lab.roles import GEMMA, OTHER, STUDENTS, TEACHER
 from lab.summary import print_results
 from lab.train import Recipe, merge_into_gguf, train_student
 
 from forensics.backends import (
     ModelConfig,
     gemma_path,
-    load_tokenizer,
     qwen_path,
     smollm2_path,
 )
 from forensics.collect import run_suite
 from forensics.probes import Suite, bundled_suites, fingerprint_suite
 from forensics.store import load_run
-from forensics.watermark import load_key, random_key, write_new_key
+from forensics.watermark import load_key, write_new_key
 
-TEACHER, OTHER, GEMMA = "Qwen2.5-Coder-0.5B", "SmolLM2-135M", "Gemma3-270M-base"
-STUDENTS = {"student-a": "100% watermarked teacher answers",
-            "student-b": "10% watermarked teacher answers + 90% SmolLM2 answers",
-            "student-c": "SmolLM2 answers only (independent of the teacher)"}
-CANDIDATES = (TEACHER, GEMMA)
-UNTOUCHED = (TEACHER, OTHER, GEMMA)
 FIXTURES = Path(__file__).resolve().parent / "lab" / "fixtures"
 JUDGE_MIX = {"identity": 0.1, "error_trap": 0.25, "style": 0.3, "refusal": 0.05, "reasoning": 0.1,
              "knowledge": 0.2}
@@ -171,102 +168,24 @@ def build_students(out: Path, sets: dict[str, list], recipe: Recipe) -> dict[str
     return info
 
 
-def judge(out: Path, n_judge: int, n_fingerprint: int, max_tokens: int) -> Path:
+def judge(out: Path, n_judge: int, n_fingerprint: int, max_tokens: int, logged: Suite | None = None,
+          logged_tokens: int = 80) -> Path:
+    """Every model answers the judge suites (run `judge`). With `logged` (the supervised setting),
+    run `judge-logged` holds the same answers (from the response cache) and every model's answers
+    to the logged prompts too, asked as `probe_logged` asks them (seed 1)."""
     suites, fp = judge_suites(n_judge, n_fingerprint)
     models = [ModelConfig(name=TEACHER, spec=f"llamacpp:{qwen_path()}"),
               ModelConfig(name=OTHER, spec=f"llamacpp:{smollm2_path()}"),
               ModelConfig(name=GEMMA, spec=f"llamacpp:{gemma_path()}"),
               *(ModelConfig(name=s, spec=f"llamacpp:{out / 'students' / (s + '.gguf')}") for s in STUDENTS)]
-    run_dir = out / "judge"
+    run_dir = out / ("judge" if logged is None else "judge-logged")
     run_suite(models, out=run_dir, suites=suites, max_tokens=max_tokens, temperature=0.7, seed=0, progress=True)
     run_suite([m.model_copy(update={"temperature": 0.0}) for m in models], out=run_dir, suites=[fp],
               max_tokens=8, temperature=0.0, seed=0, progress=True)
+    if logged is not None:
+        run_suite(models, out=run_dir, suites=[logged], max_tokens=logged_tokens, temperature=0.7, seed=1,
+                  progress=True)
     return run_dir
-
-
-def radioactivity(out: Path, run_dir: Path, key_path: Path, n_random_keys: int, logged_dir: Path,
-                  wm_ids: set, phi: frozenset) -> dict:
-    """p-values under T's key: on the bundled suites (unsupervised: any prompts, no filter) and on the
-    logged lab prompts (supervised: the prompts the teacher's API answered, contexts filtered to the
-    teacher's own watermarked outputs); against scored tuples; false positives over random keys."""
-    import numpy as np
-
-    from forensics.evidence import radioactivity_scores
-    from forensics.watermark import score_tokens
-
-    key = load_key(key_path)
-    tokenize = load_tokenizer(f"llamacpp:{qwen_path()}")
-    judged = load_run(run_dir).responses
-    table = radioactivity_scores(judged, key, tokenize)
-    teacher_df = load_run(out / "teacher-data").responses
-    teacher_own = radioactivity_scores(teacher_df, key, tokenize)
-
-    def texts(df) -> dict[str, list[list[int]]]:
-        df = df[df["category"] != "fingerprint"]
-        return {m: [tokenize(t) for t in g["text"] if t] for m, g in df.groupby("model")}
-
-    logged_df = load_run(logged_dir).responses
-    other_df = load_run(out / "other-data").responses
-    logged_ids = set(logged_df["probe_id"])
-    other_df = other_df[other_df["probe_id"].isin(logged_ids)]  # untouched SmolLM2, same prompts
-    settings = {"bundled": texts(judged), "logged": texts(logged_df) | texts(other_df)}
-    logged_b = texts(logged_df[logged_df["probe_id"].isin(wm_ids)])
-
-    def row(setting: str, model: str, seqs: list, filt: bool, **extra) -> dict:
-        s = score_tokens(key, seqs, contexts=phi if filt else None)
-        return {"setting": setting, "model": model, "filter": filt, "n_texts": len(seqs), **extra,
-                **{k: v for k, v in s.as_dict().items() if k != "gamma"}}
-
-    scored = [row(st, m, sq, f) for st, by in settings.items() for m, sq in sorted(by.items())
-              for f in (False, True)]
-    scored += [row("logged, (b)'s watermarked prompts", m, sq, True) for m, sq in sorted(logged_b.items())]
-    curve = []
-    for st, by in settings.items():
-        for m in STUDENTS:
-            for frac in (0.25, 0.5, 1.0):
-                seqs = by[m][:max(1, round(frac * len(by[m])))]
-                curve.append(row(st, m, seqs, st == "logged", share_of_texts=frac))
-    fp_rows = []
-    for st, by in settings.items():
-        for m, sq in sorted(by.items()):
-            ps = np.array([score_tokens(random_key(i), sq, contexts=phi if st == "logged" else None).p_value
-                           for i in range(n_random_keys)])
-            fp_rows.append({"setting": st, "model": m, "filter": st == "logged", "keys": n_random_keys,
-                            "share_p_below_0.01": float((ps < 0.01).mean()),
-                            "share_p_below_0.05": float((ps < 0.05).mean())})
-    return {"true_key": table.to_dict("records"), "teacher_watermarked_data": teacher_own.to_dict("records"),
-            "scored": scored, "curve": curve, "random_keys": fp_rows, "filter_contexts": len(phi),
-            "watermarked_prompts_b": sorted(wm_ids)}
-
-
-def filter_contexts(out: Path, key_path: Path) -> frozenset:
-    """The contexts of the teacher's own watermarked outputs (the vendor has them): the filter."""
-    from forensics.evidence import watermarked_contexts
-
-    return watermarked_contexts(load_run(out / "teacher-data"), load_key(key_path),
-                                load_tokenizer(f"llamacpp:{qwen_path()}"))
-
-
-def evidence(run_dir: Path, key_path: Path, phi: frozenset) -> list[dict]:
-    """Each student ranked among the candidate teachers; radioactivity filtered to `phi`."""
-    from forensics.evidence import WatermarkEvidence, rank
-
-    key = load_key(key_path)
-    tokenize = load_tokenizer(f"llamacpp:{qwen_path()}")
-    kwargs = {"watermark": WatermarkEvidence(TEACHER, key, tokenize, f"llamacpp:{qwen_path().name}", phi)}
-    rows = []
-    for s in STUDENTS:
-        table = rank(run_dir, s, list(CANDIDATES), [OTHER], **kwargs)
-        for r in table.itertuples():
-            ev = r.evidence
-            summ = ev.summary.set_index("analysis")
-            fams = summ.groupby("family")["log10_lr"].mean().round(3).dropna().to_dict()
-            rows.append({"suspect": s, "reference": r.reference, "rank": int(r.rank),
-                         "log10_lr": float(r.log10_lr), "verdict": r.wording, "level": int(r.level),
-                         "inconclusive": bool(r.inconclusive), "family_mean_log10_lr": fams,
-                         "combination": ev.verdict.reasons_of("combination"),
-                         "analyses": summ["log10_lr"].round(3).dropna().to_dict()})
-    return rows
 
 
 def _snapshot(run_dir: Path, dst: Path) -> None:
@@ -293,7 +212,8 @@ def save_fixtures(out: Path, run_dir: Path, key_path: Path) -> None:
 
     FIXTURES.mkdir(parents=True, exist_ok=True)
     shutil.copy2(key_path, FIXTURES / "lab-teacher.key")
-    for name, src in (("judge", run_dir), ("teacher-data", out / "teacher-data")):
+    for name, src in (("judge", run_dir), ("judge-logged", out / "judge-logged"),
+                      ("teacher-data", out / "teacher-data")):
         _snapshot(src, FIXTURES / f"{name}.run.sqlite.gz")
     for name, src in (("judge", run_dir), ("teacher-data", out / "teacher-data"), ("other-data", out / "other-data"),
                       ("logged", out / "logged")):
@@ -343,31 +263,37 @@ def main() -> int:
     step("students (LoRA training and merge)", t0)
     t0 = time.perf_counter()
     wm_ids = watermarked_ids(t_wm, other)[1]
-    logged_dir = probe_logged(out, logged_suite(args.n_train, wm_ids, args.n_logged), args.logged_tokens)
+    logged = logged_suite(args.n_train, wm_ids, args.n_logged)
+    logged_dir = probe_logged(out, logged, args.logged_tokens)
     step("logged-prompt runs", t0)
     t0 = time.perf_counter()
     run_dir = judge(out, args.n_judge, args.n_fingerprint, args.judge_tokens)
     step("judging runs", t0)
+    t0 = time.perf_counter()
+    sup_dir = judge(out, args.n_judge, args.n_fingerprint, args.judge_tokens, logged, args.logged_tokens)
+    step("judging runs with the logged prompts", t0)
     t0 = time.perf_counter()
     phi = filter_contexts(out, key_path)
     radio = radioactivity(out, run_dir, key_path, args.random_keys, logged_dir, wm_ids, phi)
     step("radioactivity", t0)
     t0 = time.perf_counter()
     ev = evidence(run_dir, key_path, phi)
+    ev_sup = evidence(sup_dir, key_path, phi)
     step("evidence", t0)
     t0 = time.perf_counter()
-    try:
-        from forensics.report import write_report
+    for d in (run_dir, sup_dir):
+        try:
+            from forensics.report import write_report
 
-        _say(f"report: {write_report(run_dir)}")
-    except Exception as e:  # the report is a by-product here; the numbers above stand without it
-        _say(f"report failed: {type(e).__name__}: {e}")
+            _say(f"report: {write_report(d)}")
+        except Exception as e:  # the report is a by-product here; the numbers above stand without it
+            _say(f"report failed: {type(e).__name__}: {e}")
     step("report", t0)
     if not args.no_fixtures:
         save_fixtures(out, run_dir, key_path)
     times["total"] = round(time.perf_counter() - t_all, 1)
     result = {"command": " ".join(sys.argv), "commit": _commit(), "times_s": times, "students": info,
-              "radioactivity": radio, "evidence": ev, "settings": vars(args) | {"out": str(out)},
+              "radioactivity": radio, "evidence": ev, "evidence_with_logged_prompts": ev_sup, "settings": vars(args) | {"out": str(out)},
               "key_sha256": load_key(key_path).key_sha256}
     (out / "lab_results.json").write_text(json.dumps(result, indent=1, default=str))
     if not args.no_fixtures:

@@ -44,15 +44,24 @@ def _unpack(name: str, dst: Path) -> Path:
 def lab(tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
     return {"judge": _unpack("judge", root), "teacher": _unpack("teacher-data", root),
+            "judge-logged": _unpack("judge-logged", root),
             "key": load_key(FIXTURES / "lab-teacher.key"),
             "tokenize": load_tokenizer(f"llamacpp:{qwen_path()}")}
 
 
 def test_the_committed_stores_are_intact_and_the_key_is_the_labs(lab):
     assert verify_run(lab["judge"]) == [] and verify_run(lab["teacher"]) == []
+    assert verify_run(lab["judge-logged"]) == []
     assert lab["key"].key_sha256 == _results()["key_sha256"]
     judged = load_run(lab["judge"]).responses
     assert set(judged["model"]) == {*UNTOUCHED, *STUDENTS}
+    # the supervised run: the same judged answers, and every model's answers to the logged prompts
+    both = load_run(lab["judge-logged"]).responses
+    logged = both[both["suite"] == "distill-lab-logged"]
+    assert set(logged["model"]) == {*UNTOUCHED, *STUDENTS}
+    key = ["model", "probe_id", "text"]
+    assert both[both["suite"] != "distill-lab-logged"][key].sort_values(key).reset_index(drop=True).equals(
+        judged[key].sort_values(key).reset_index(drop=True))
 
 
 def test_radioactivity_recomputed_from_the_fixtures_equals_the_labs(lab):
@@ -89,16 +98,27 @@ def test_the_labs_radioactivity_results_on_its_ground_truth():
 
 
 @pytest.mark.slow
-def test_the_evidence_recomputed_from_the_fixtures_equals_the_labs(lab):
+@pytest.mark.parametrize(("run", "section"), [("judge", "evidence"),
+                                              ("judge-logged", "evidence_with_logged_prompts")])
+def test_the_evidence_recomputed_from_the_fixtures_equals_the_labs(lab, run, section):
     """The evidence of every student against each candidate teacher, bit for bit from the stored
-    transcripts; the independent student (c) gets no support for H1 at "moderate" or above."""
-    want = {(r["suspect"], r["reference"]): r for r in _results()["evidence"]}
+    transcripts, on the bundled suites and with the logged prompts; the independent student (c)
+    gets no support for H1 at "moderate" or above in either."""
+    want = {(r["suspect"], r["reference"]): r for r in _results()[section]}
     phi = watermarked_contexts(load_run(lab["teacher"]), lab["key"], lab["tokenize"])
     wm = WatermarkEvidence(TEACHER, lab["key"], lab["tokenize"], f"llamacpp:{qwen_path().name}", phi)
     for s in STUDENTS:
-        table = rank(lab["judge"], s, [TEACHER, GEMMA], [OTHER], watermark=wm, store=False)
+        table = rank(lab[run], s, [TEACHER, GEMMA], [OTHER], watermark=wm, store=False)
         for r in table.itertuples():
             assert r.log10_lr == pytest.approx(want[(s, r.reference)]["log10_lr"], abs=1e-9)
             assert r.rank == want[(s, r.reference)]["rank"]
-    c = {r["reference"]: r for r in _results()["evidence"] if r["suspect"] == "student-c"}
+            assert r.wording == want[(s, r.reference)]["verdict"]
+    c = {r["reference"]: r for r in _results()[section] if r["suspect"] == "student-c"}
     assert c[TEACHER]["level"] < 3 and c[TEACHER]["log10_lr"] < 1  # signed level 3: "moderate"
+
+
+def test_with_the_logged_prompts_the_true_teacher_ranks_first_for_its_students():
+    """Sander et al.'s supervised setting (RESULTS section 15): with the prompts the teacher's API
+    logged, students (a) and (b) rank the true teacher first; (c) does not get "moderate"."""
+    first = {r["suspect"]: r["reference"] for r in _results()["evidence_with_logged_prompts"] if r["rank"] == 1}
+    assert first["student-a"] == TEACHER and first["student-b"] == TEACHER

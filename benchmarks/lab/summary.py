@@ -28,7 +28,8 @@ def print_results(r: dict, _say: Callable[[str], None] = print) -> None:
     for row in rad["random_keys"]:
         _say(f"  {row['setting']:<8} {row['model']:<22} {row['keys']} keys: p<0.01 "
              f"{row['share_p_below_0.01']:.3f}, p<0.05 {row['share_p_below_0.05']:.3f}")
-    _say("\nevidence (each student ranked among the candidate teachers):")
-    for row in r["evidence"]:
-        _say(f"  {row['suspect']:<10} -> {row['reference']:<20} rank {row['rank']}  "
-             f"log10 LR {row['log10_lr']:+.2f}  {row['verdict']}")
+    for key, title in (("evidence", "bundled suites"), ("evidence_with_logged_prompts", "with the logged prompts")):
+        _say(f"\nevidence, {title} (each student ranked among the candidate teachers):")
+        for row in r.get(key, []):
+            _say(f"  {row['suspect']:<10} -> {row['reference']:<18} rank {row['rank']}  "
+                 f"log10 LR {row['log10_lr']:+.2f}  {row['verdict']}")
