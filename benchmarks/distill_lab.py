@@ -189,7 +189,9 @@ def judge(out: Path, n_judge: int, n_fingerprint: int, max_tokens: int, logged: 
 
 
 def _snapshot(run_dir: Path, dst: Path) -> None:
-    """A run store, checkpointed and vacuumed into one SQLite file, gzipped (hash chain intact)."""
+    """A run store, checkpointed and vacuumed into one SQLite file, gzipped (hash chain intact).
+    Only the latest evidence per pair is kept: stored evidence is derived data, outside the chain,
+    and every rerun of the lab adds a copy."""
     import sqlite3
 
     tmp = dst.with_suffix("")
@@ -199,6 +201,13 @@ def _snapshot(run_dir: Path, dst: Path) -> None:
         src.execute(f"VACUUM INTO '{tmp}'")
     finally:
         src.close()
+    con = sqlite3.connect(tmp)
+    try:
+        con.execute("DELETE FROM evidence WHERE id NOT IN (SELECT MAX(id) FROM evidence GROUP BY suspect, reference)")
+        con.commit()
+        con.execute("VACUUM")
+    finally:
+        con.close()
     with open(tmp, "rb") as f, gzip.GzipFile(dst, "wb", mtime=0) as g:
         shutil.copyfileobj(f, g)
     tmp.unlink()

@@ -113,6 +113,10 @@ def test_the_evidence_recomputed_from_the_fixtures_equals_the_labs(lab, run, sec
             assert r.log10_lr == pytest.approx(want[(s, r.reference)]["log10_lr"], abs=1e-9)
             assert r.rank == want[(s, r.reference)]["rank"]
             assert r.wording == want[(s, r.reference)]["verdict"]
+            # the untouched models, each scored as if it were the suspect: no support for H1
+            as_s = r.evidence.tables["robustness"].set_index("control")["log10_lr_control_as_suspect"]
+            assert as_s.round(3).to_dict() == want[(s, r.reference)]["controls_as_suspect"]
+            assert (as_s < 1).all()
     c = {r["reference"]: r for r in _results()[section] if r["suspect"] == "student-c"}
     assert c[TEACHER]["level"] < 3 and c[TEACHER]["log10_lr"] < 1  # signed level 3: "moderate"
 

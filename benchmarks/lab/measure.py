@@ -92,6 +92,8 @@ def evidence(run_dir: Path, key_path: Path, phi: frozenset) -> list[dict]:
                          "log10_lr": float(r.log10_lr), "verdict": r.wording, "level": int(r.level),
                          "inconclusive": bool(r.inconclusive), "family_mean_log10_lr": fams,
                          "combination": ev.verdict.reasons_of("combination"),
+                         "controls_as_suspect": ev.tables["robustness"].set_index("control")[
+                             "log10_lr_control_as_suspect"].round(3).to_dict(),
                          "analyses": summ["log10_lr"].round(3).dropna().to_dict()})
     return rows
 
