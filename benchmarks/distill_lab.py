@@ -137,10 +137,16 @@ def logged_suite(n_train: int, wm_ids: set, n_probe: int, seed: int = 0) -> Suit
                  probes=picked)
 
 
+def lab_models(out: Path, names: tuple[str, ...] = (TEACHER, OTHER, GEMMA, *STUDENTS)) -> list[ModelConfig]:
+    """The lab's models served by llama.cpp: the untouched ones and the merged students."""
+    paths = {TEACHER: qwen_path(), OTHER: smollm2_path(), GEMMA: gemma_path()}
+    return [ModelConfig(name=n, spec=f"llamacpp:{paths.get(n) or out / 'students' / (n + '.gguf')}")
+            for n in names]
+
+
 def probe_logged(out: Path, suite: Suite, max_tokens: int) -> Path:
     """Every student and the untouched teacher (no watermark, another seed) answer the logged prompts."""
-    models = [ModelConfig(name=TEACHER, spec=f"llamacpp:{qwen_path()}"),
-              *(ModelConfig(name=s, spec=f"llamacpp:{out / 'students' / (s + '.gguf')}") for s in STUDENTS)]
+    models = lab_models(out, (TEACHER, *STUDENTS))
     run_dir = out / "logged"
     run_suite(models, out=run_dir, suites=[suite], max_tokens=max_tokens, temperature=0.7, seed=1,
               progress=True)
@@ -174,10 +180,7 @@ def judge(out: Path, n_judge: int, n_fingerprint: int, max_tokens: int, logged: 
     run `judge-logged` holds the same answers (from the response cache) and every model's answers
     to the logged prompts too, asked as `probe_logged` asks them (seed 1)."""
     suites, fp = judge_suites(n_judge, n_fingerprint)
-    models = [ModelConfig(name=TEACHER, spec=f"llamacpp:{qwen_path()}"),
-              ModelConfig(name=OTHER, spec=f"llamacpp:{smollm2_path()}"),
-              ModelConfig(name=GEMMA, spec=f"llamacpp:{gemma_path()}"),
-              *(ModelConfig(name=s, spec=f"llamacpp:{out / 'students' / (s + '.gguf')}") for s in STUDENTS)]
+    models = lab_models(out)
     run_dir = out / ("judge" if logged is None else "judge-logged")
     run_suite(models, out=run_dir, suites=suites, max_tokens=max_tokens, temperature=0.7, seed=0, progress=True)
     run_suite([m.model_copy(update={"temperature": 0.0}) for m in models], out=run_dir, suites=[fp],

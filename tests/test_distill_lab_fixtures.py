@@ -126,3 +126,6 @@ def test_with_the_logged_prompts_the_true_teacher_ranks_first_for_its_students()
     logged, students (a) and (b) rank the true teacher first; (c) does not get "moderate"."""
     first = {r["suspect"]: r["reference"] for r in _results()["evidence_with_logged_prompts"] if r["rank"] == 1}
     assert first["student-a"] == TEACHER and first["student-b"] == TEACHER
+    c = next(r for r in _results()["evidence_with_logged_prompts"]
+             if r["suspect"] == "student-c" and r["reference"] == TEACHER)
+    assert c["level"] < 3 and c["log10_lr"] < 1

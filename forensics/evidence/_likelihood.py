@@ -170,11 +170,12 @@ def _total_for(results: Sequence[tuple[AnalysisResult, str]], model: LRModel,
             stat = ctrl.pop(as_suspect, np.nan)
         if drop is not None:
             ctrl.pop(drop, None)
-        if len(ctrl) < (1 if _sd_known(res) else 2) or not np.isfinite(stat):
+        known = _sd_known(res)
+        if len(ctrl) < (1 if known else 2) or not np.isfinite(stat):
             continue  # an estimated null SD needs two controls, a known one a single control
         rows.append({"analysis": res.name, "family": family,
                      "log10_lr": _analysis_log10_lr(stat, list(ctrl.values()), _analysis_floor(res),
-                                                   model, family, _sd_known(res))})
+                                                   model, family, known)})
     return _combine(pd.DataFrame(rows), model)[0] if rows else 0.0
 
 
