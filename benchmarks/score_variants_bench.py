@@ -12,7 +12,8 @@ its raw score; only the statistic differs:
   prompt contains; the statistic is the share of them that S's answer contains.
 Figures per variant (raw z, no calibration, so optimistic for a variant chosen on them): AUC of
 student→teacher (h1) against independent→reference (h2), teacher top-1 among the 3 references,
-the h1 median and minimum, and the largest h2 score with its pair.
+the h1 median and minimum, and the largest h2 score with its pair. Last, per model, how many of
+its answers contain ChatGPT's signature phrase "as an AI language model" (case ignored).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from forensics.analysis import Profiles, distinctive_agreement, model_profiles  
 from forensics.evidence import load_labels  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "alpaca_eval"
+PHRASE = "as an ai language model"
 TOKEN = re.compile(r"\w+|[^\w\s]")
 Statistic = Callable[[str, str, Sequence[str]], float]
 
@@ -152,8 +154,11 @@ def main(argv: list[str] | None = None) -> int:
               f"{f['median_h1']:7.2f} {f['min_h1']:7.2f} {f['max_h2']:7.2f}  "
               f"{f['max_h2_pair'][0]} → {f['max_h2_pair'][1]}",
               flush=True)
+    phrase = {m: sum(PHRASE in t.lower() for t in texts[m]) for m in models}
+    print(f'answers (of {len(probes)}) containing "{PHRASE}":')
+    print("  " + ", ".join(f"{m} {n}" for m, n in sorted(phrase.items(), key=lambda kv: -kv[1])))
     if args.json:
-        args.json.write_text(json.dumps({"commit": commit, "variants": out}, indent=1))
+        args.json.write_text(json.dumps({"commit": commit, "variants": out, "phrase": phrase}, indent=1))
     return 0
 
 
