@@ -24,6 +24,7 @@ import json
 import re
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -156,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
     phrase = {m: sum(PHRASE in t.lower() for t in texts[m]) for m in models}
     print(f'answers (of {len(probes)}) containing "{PHRASE}":')
-    print("  " + ", ".join(f"{m} {n}" for m, n in sorted(phrase.items(), key=lambda kv: -kv[1])))
+    print(textwrap.fill(", ".join(f"{m} {n}" for m, n in sorted(phrase.items(), key=lambda kv: -kv[1])),
+                        width=98, initial_indent="  ", subsequent_indent="  "))
     if args.json:
         args.json.write_text(json.dumps({"commit": commit, "variants": out, "phrase": phrase}, indent=1))
     return 0
