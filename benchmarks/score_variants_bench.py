@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     phrase = {m: sum(PHRASE in t.lower() for t in texts[m]) for m in models}
     print(f'answers (of {len(probes)}) containing "{PHRASE}":')
     print(textwrap.fill(", ".join(f"{m} {n}" for m, n in sorted(phrase.items(), key=lambda kv: -kv[1])),
-                        width=98, initial_indent="  ", subsequent_indent="  "))
+                        width=98, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False))
     if args.json:
         args.json.write_text(json.dumps({"commit": commit, "variants": out, "phrase": phrase}, indent=1))
     return 0
