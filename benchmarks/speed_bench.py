@@ -9,6 +9,13 @@ import every model into a fresh run, embed with a cold cache and run the provena
 full evaluation (every labelled model against every reference, and the independent-vs-independent
 pairs). Each phase runs in its own process and reports its wall time and peak RSS.
 
+`validate`: (floor) embed every text of the panel's prompts that every model answered, nothing
+else; (validate) import every model of the labels file into a fresh run and run `forensics
+validate`'s computation (`validate_panel`, all pairs) on it. Issue 12's target: validate <= 2x floor.
+
+    python benchmarks/speed_bench.py validate --data ../shared/data/alpaca_eval \
+        --labels ../shared/data/alpaca_eval/labels.yaml
+
 `engine`: a real `llama_cpp.server` (SmolLM2-135M-Instruct) on 127.0.0.1; the same requests
 (messages, temperature 0, seed, max_tokens) sent (bare) by an asyncio loop of `openai` SDK calls
 under a semaphore, and (engine) by `forensics.run_suite` with the response cache off, at the same
@@ -67,6 +74,47 @@ def _phase(phase: str, data: Path, labels: Path) -> dict:
     return {"phase": phase, "seconds": time.perf_counter() - t0, "import_s": t_import, "embed_s": t_embed,
             "pairs": len(rows) + len(null_rows), "texts": len(df), "top1": summary["top1_accuracy"],
             "peak_rss_mb": peak_rss_mb(), "peak_rss_worker_mb": peak_rss_mb(resource.RUSAGE_CHILDREN)}
+
+
+def _validate_phase(phase: str, data: Path, labels_path: Path) -> dict:
+    """One phase of `validate` in this process: 'vfloor' or 'validate'."""
+    from provenance_bench import Embedder, common_subset, import_all
+
+    from forensics.evidence import load_labels, validate_panel
+
+    labels = load_labels(labels_path)
+    models = sorted(p.stem for p in data.glob("*.json") if p.stem in labels)
+    tmp = Path(tempfile.mkdtemp(prefix="speed-bench-"))
+    t0 = time.perf_counter()
+    responses = import_all(data, models, tmp / "run")
+    t_import = time.perf_counter() - t0
+    df = common_subset(responses, models, None, 0)
+    if phase == "vfloor":
+        t0 = time.perf_counter()
+        Embedder(None).embed(list(df["text"]))
+        return {"phase": phase, "seconds": time.perf_counter() - t0, "texts": len(df), "models": len(models),
+                "peak_rss_mb": peak_rss_mb()}
+    val = validate_panel(responses, labels)  # as `forensics validate` does
+    return {"phase": phase, "seconds": time.perf_counter() - t0, "import_s": t_import, "texts": len(df),
+            "models": len(models), "pairs": int(val.summary["n_pairs"]), "cllr": val.summary["cllr"],
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def validate(args: argparse.Namespace) -> list[dict]:
+    out = []
+    for phase in ("vfloor", "validate"):
+        proc = subprocess.run([sys.executable, __file__, "_phase", phase, "--data", str(args.data),
+                               "--labels", str(args.labels)], capture_output=True, text=True, check=True)
+        out.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        print(f"  {phase}: {out[-1]['seconds']:.0f} s, peak RSS {out[-1]['peak_rss_mb']:.0f} MiB", flush=True)
+    floor, val = out
+    print("\n| phase | wall s | peak RSS MiB | notes |\n|---|---|---|---|")
+    print(f"| floor: embed {floor['texts']} texts of {floor['models']} models | {floor['seconds']:.0f} | "
+          f"{floor['peak_rss_mb']:.0f} | all-MiniLM-L6-v2, batch 32, no store |")
+    print(f"| validate, cold | {val['seconds']:.0f} | {val['peak_rss_mb']:.0f} | import {val['import_s']:.0f} s, "
+          f"{val['pairs']} pairs, Cllr {val['cllr']:.3f} |")
+    print(f"\nvalidate / floor = {val['seconds'] / floor['seconds']:.2f} (target <= 2)")
+    return out
 
 
 def analysis(args: argparse.Namespace) -> list[dict]:
@@ -177,8 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     a = sub.add_parser("analysis", help="full analysis vs the embedding floor, peak memory")
     p = sub.add_parser("_phase", help=argparse.SUPPRESS)
-    p.add_argument("phase", choices=["floor", "full"])
-    for x in (a, p):
+    p.add_argument("phase", choices=["floor", "full", "vfloor", "validate"])
+    v = sub.add_parser("validate", help="`forensics validate` on the panel vs embedding its texts")
+    v.add_argument("--json", type=Path, default=None)
+    for x in (a, p, v):
         x.add_argument("--data", type=Path, required=True)
         x.add_argument("--labels", type=Path, required=True)
     a.add_argument("--json", type=Path, default=None)
@@ -190,10 +240,11 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
     if args.cmd == "_phase":
-        print(json.dumps(_phase(args.phase, args.data, args.labels)))
+        run = _validate_phase if args.phase in ("vfloor", "validate") else _phase
+        print(json.dumps(run(args.phase, args.data, args.labels)))
         return 0
     t0 = time.time()
-    out = analysis(args) if args.cmd == "analysis" else engine(args)
+    out = {"analysis": analysis, "validate": validate, "engine": engine}[args.cmd](args)
     print(f"total {time.time() - t0:.0f} s")
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
