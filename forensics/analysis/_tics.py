@@ -19,6 +19,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from ._build import _per_probe_result
 from ._corpus import _Corpus
+from ._features import _fit_counts
 from ._result import AnalysisResult, Exhibit
 
 N_FOLDS = 5
@@ -31,11 +32,10 @@ MIN_Z = 1.96
 def _presence(corpus: _Corpus) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Binary word 1-3-gram presence of every corpus row, and the n-gram strings (cached)."""
     if ("tic_presence",) not in corpus.cache:
-        vec = CountVectorizer(ngram_range=(1, 3), binary=True, min_df=3, max_features=60000,
-                              token_pattern=r"(?u)\b\w+\b", dtype=np.float32)
+        vec = CountVectorizer(ngram_range=(1, 3), binary=True, min_df=3, token_pattern=r"(?u)\b\w+\b",
+                              dtype=np.float32)
         try:
-            x = vec.fit_transform([t[:8000] for t in corpus.frame["text"]]).tocsr()
-            names = vec.get_feature_names_out()
+            x, names = _fit_counts(vec, [t[:8000] for t in corpus.frame["text"]], 60000)
         except ValueError:
             x, names = sparse.csr_matrix((len(corpus.frame), 0), dtype=np.float32), np.array([])
         corpus.cache[("tic_presence",)] = (x, names)

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from ._build import _closeness_result, _not_applicable
 from ._corpus import _Corpus, Embed, one_blas_thread, prepare_corpus
+from ._features import _fit_tfidf
 from ._result import AnalysisResult
 from ._stats import _median_heuristic, _mmd2, _mmd_test_grouped
 from ._text import FUNCTION_WORDS, _lcs_ratio, _tokens, _words
@@ -47,17 +48,18 @@ def _tfidf(corpus: _Corpus, kind: str):
     if key not in corpus.cache:
         texts = [t[:TFIDF_MAX_CHARS] for t in corpus.frame["text"]]
         if kind == "word":
-            vec = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b",
-                                  sublinear_tf=True, min_df=2, dtype=np.float32)
+            vec = CountVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b",
+                                  min_df=2, dtype=np.float32)
+            limit = None
         else:
-            vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
-                                  min_df=2, dtype=np.float32, lowercase=True,
-                                  max_features=CHAR_MAX_FEATURES)
+            vec = CountVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2, dtype=np.float32,
+                                  lowercase=True)
+            limit = CHAR_MAX_FEATURES
         try:
-            corpus.cache[key] = vec.fit_transform(texts).tocsr()
+            corpus.cache[key] = _fit_tfidf(vec, texts, limit, sublinear_tf=True)
         except ValueError:  # empty vocabulary (e.g. only empty texts)
             vec.set_params(min_df=1)
-            corpus.cache[key] = vec.fit_transform([t or "∅" for t in texts]).tocsr()
+            corpus.cache[key] = _fit_tfidf(vec, [t or "∅" for t in texts], limit, sublinear_tf=True)
     return corpus.cache[key]
 
 

@@ -22,6 +22,7 @@ from ._build import (
     _not_applicable,
 )
 from ._corpus import _Corpus, one_blas_thread, prepare_corpus
+from ._features import _fit_counts
 from ._result import AnalysisResult
 from ._text import FUNCTION_WORDS, HABIT_NAMES, _closer, _habit_features, _opener
 from ._tics import _tics_analysis
@@ -42,9 +43,9 @@ def _row_counts(corpus: _Corpus, kind: str) -> sparse.csr_matrix:
             vec = CountVectorizer(vocabulary=FUNCTION_WORDS, token_pattern=r"(?u)\b\w+\b")
             x = vec.fit_transform(texts)
         elif kind == "char":
-            vec = CountVectorizer(analyzer="char", ngram_range=(3, 3), max_features=N_CHAR_FEATURES)
+            vec = CountVectorizer(analyzer="char", ngram_range=(3, 3))
             try:
-                x = vec.fit_transform([t[:CHAR_MAX_CHARS] for t in texts])
+                x, _ = _fit_counts(vec, [t[:CHAR_MAX_CHARS] for t in texts], N_CHAR_FEATURES)
             except ValueError:
                 x = sparse.csr_matrix((len(texts), 1))
         else:
