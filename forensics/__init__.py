@@ -13,6 +13,8 @@ The stages are packages of their own (probes, watermark, backends, collect, stor
 report, cli); this module re-exports what notebooks and the report's reproduce snippet use.
 """
 
+from typing import TYPE_CHECKING
+
 from forensics._version import __version__
 from forensics.backends import (
     Capabilities,
@@ -21,6 +23,7 @@ from forensics.backends import (
     Params,
     Request,
     Response,
+    load_tokenizer,
 )
 from forensics.collect import RunSettings, RunSummary, import_transcripts, run_suite
 from forensics.core import ForensicsError, InputError, IntegrityError, RunDirError
@@ -69,16 +72,34 @@ __all__ = [
     "write_report",
 ]
 
-# Analysis and report names load on first use, so the CLI's run/import/verify start fast.
-_LAZY = {"analyze": "forensics.evidence", "analyze_pairs": "forensics.evidence",
-         "analyze_responses": "forensics.evidence", "rank": "forensics.evidence",
-         "stored_evidence": "forensics.evidence", "Evidence": "forensics.evidence",
-         "Verdict": "forensics.evidence", "Reason": "forensics.evidence", "Exhibit": "forensics.analysis",
-         "write_report": "forensics.report", "WatermarkEvidence": "forensics.evidence",
-         "load_tokenizer": "forensics.backends"}
+# Analysis and report names load on first use, so the CLI's run/import/verify start fast. The imports
+# below are what linters and type checkers see; _LAZY is what runs, and tests/test_architecture.py
+# checks that both name the same names from the same modules.
+if TYPE_CHECKING:
+    from forensics.analysis import Exhibit
+    from forensics.evidence import (
+        Evidence,
+        Reason,
+        Verdict,
+        WatermarkEvidence,
+        analyze,
+        analyze_pairs,
+        analyze_responses,
+        rank,
+        stored_evidence,
+    )
+    from forensics.report import write_report
+
+_LAZY = {"Exhibit": "forensics.analysis",
+         "Evidence": "forensics.evidence", "Reason": "forensics.evidence", "Verdict": "forensics.evidence",
+         "WatermarkEvidence": "forensics.evidence", "analyze": "forensics.evidence",
+         "analyze_pairs": "forensics.evidence", "analyze_responses": "forensics.evidence",
+         "rank": "forensics.evidence", "stored_evidence": "forensics.evidence",
+         "write_report": "forensics.report"}
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
+    """Import an analysis or report name on first use."""
     if name in _LAZY:
         import importlib
 
