@@ -154,6 +154,7 @@ def test_analyze_and_rank_references_on_synthetic_models():
     assert ranked.iloc[1]["log10_lr"] < top["log10_lr"]
 
 
+@pytest.mark.slow
 def test_analyze_pairs_gives_the_same_numbers_on_several_processes():
     df, s, r, controls = make_responses(23, n_probes=30, distilled=0.6)
     models = [s, r, *controls]
@@ -169,6 +170,7 @@ def test_analyze_pairs_gives_the_same_numbers_on_several_processes():
     assert analyze_pairs(df, [], jobs=2) == []
 
 
+@pytest.mark.slow
 def test_analyze_pairs_never_embeds_in_a_worker():
     """Even when the first triple skips the embeddings (one control), the parent embeds before forking."""
     import os
@@ -194,12 +196,96 @@ def test_analyze_rejects_bad_roles():
 
 
 def test_plots_return_figures(synthetic_evidence):
+    """Each figure draws what the evidence says: the LR bars are the summary's per-analysis
+    contributions, the null plot puts each applicable analysis' S statistic among its controls'
+    (standardised by the controls), the scatter has one point per probe of the similarity table."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgba
+
     from forensics.report import plot_lr_contributions, plot_null_distributions, plot_probe_scatter
+    from forensics.report._style import CONTROL, SUSPECT
 
     ev = synthetic_evidence
-    for fig in (plot_null_distributions(ev), plot_lr_contributions(ev),
-                plot_probe_scatter(ev.tables["similarity.tfidf_word"])):
-        assert fig.axes and fig.get_size_inches()[0] > 0
+    summary, null = ev.summary, ev.tables["null"]
+    figs, pyplot_figures = [], plt.get_fignums()
+    try:
+        # LR contributions: one horizontal bar per analysis with a contribution, sorted ascending
+        figs.append(fig := plot_lr_contributions(ev))
+        [ax] = fig.axes
+        want = summary.dropna(subset=["log10_lr_contribution"]).sort_values("log10_lr_contribution")
+        assert len(want) == 12 and "similarity.embedding_mmd" not in set(want["analysis"])  # n/a: no bar
+        assert [t.get_text() for t in ax.get_yticklabels()] == list(want["analysis"])
+        bars = sorted(ax.patches, key=lambda b: b.get_y())
+        assert len(bars) == len(want)
+        assert [b.get_width() for b in bars] == want["log10_lr_contribution"].tolist()  # exact
+        assert [b.get_x() for b in bars] == [0.0] * len(bars)
+        assert [b.get_y() + b.get_height() / 2 for b in bars] == pytest.approx(ax.get_yticks())
+        assert sum(b.get_width() for b in bars) == pytest.approx(ev.verdict.log10_lr)
+        signs = [b.get_width() > 0 for b in bars]
+        assert True in signs and False in signs  # both colours are exercised
+        assert [b.get_facecolor() for b in bars] == [to_rgba(SUSPECT if s else CONTROL) for s in signs]
+        assert ax.get_title() == f"log10 LR {ev.verdict.log10_lr:+.2f}: {ev.verdict.wording}"
+        assert ev.verdict.wording.startswith("The findings provide weak support for H1")
+        assert "log10 LR" in ax.get_xlabel()
+
+        # null distributions: row i = applicable analysis i; its controls then S, in SDs of the controls
+        figs.append(fig := plot_null_distributions(ev))
+        [ax] = fig.axes
+        names = list(summary.loc[summary["applicable"], "analysis"])
+        assert len(names) == 12 and set(names) == set(null["analysis"])
+        assert [t.get_text() for t in ax.get_yticklabels()] == names
+        assert list(ax.get_yticks()) == list(range(len(names)))
+        assert len(ax.collections) == 2 * len(names)
+        n_controls = len(ev.settings["controls"])
+        for i, name in enumerate(names):
+            rows = null[null["analysis"] == name]
+            ctrl = rows.loc[rows["role"] == "control", "statistic"].to_numpy(float)
+            assert list(rows.loc[rows["role"] == "control", "model"]) == ev.settings["controls"]
+            [sus] = rows.loc[rows["role"] == "suspect", "statistic"]
+            assert sus == summary.set_index("analysis").loc[name, "statistic"]
+            mu, sd = ctrl.mean(), ctrl.std(ddof=1)
+            c_pts = np.asarray(ax.collections[2 * i].get_offsets())
+            s_pts = np.asarray(ax.collections[2 * i + 1].get_offsets())
+            assert c_pts.shape == (n_controls, 2) and s_pts.shape == (1, 2)
+            assert (c_pts[:, 1] == i).all() and s_pts[0, 1] == i
+            assert c_pts[:, 0] == pytest.approx((ctrl - mu) / sd, abs=1e-12)
+            assert s_pts[0, 0] == pytest.approx((sus - mu) / sd, rel=1e-12)
+            assert s_pts[0, 0] * sd + mu == pytest.approx(sus, abs=1e-12)  # S's own statistic
+            assert to_rgba(ax.collections[2 * i].get_facecolor()[0]) == to_rgba(CONTROL)
+            assert to_rgba(ax.collections[2 * i + 1].get_facecolor()[0]) == to_rgba(SUSPECT)
+        z = {n: np.asarray(ax.collections[2 * i + 1].get_offsets())[0, 0] for i, n in enumerate(names)}
+        assert z["similarity.tfidf_word"] > 5 and z["stylometry.imposters"] > 5  # S far beyond its controls
+        assert ax.get_legend_handles_labels()[1] == ["controls", "suspect"]
+        assert ax.get_title() == "S vs controls, reference R"
+        assert "SDs of the controls" in ax.get_xlabel()
+
+        # per-probe scatter: x = S's similarity to its nearest control, y = S's similarity to R
+        table = ev.tables["similarity.tfidf_word"]
+        figs.append(fig := plot_probe_scatter(table))
+        [ax] = fig.axes
+        assert len(ax.collections) == 2
+        near_c, near_r = (np.asarray(c.get_offsets()) for c in ax.collections)
+        above = table["sim_sr"] > table["sim_sc_max"]
+        assert 0 < above.sum() < len(table)  # both groups are drawn
+        assert near_r.tolist() == table.loc[above, ["sim_sc_max", "sim_sr"]].to_numpy().tolist()
+        assert near_c.tolist() == table.loc[~above, ["sim_sc_max", "sim_sr"]].to_numpy().tolist()
+        assert len(near_c) + len(near_r) == len(table) == 30
+        assert to_rgba(ax.collections[0].get_facecolor()[0])[:3] == to_rgba(CONTROL)[:3]
+        assert to_rgba(ax.collections[1].get_facecolor()[0])[:3] == to_rgba(SUSPECT)[:3]
+        assert ax.get_title() == f"{int(above.sum())} of 30 probes nearer R"
+        assert ax.get_legend_handles_labels()[1] == ["nearer a control", "nearer the reference"]
+        assert ax.get_xlabel() == "similarity of S to its nearest control"
+        assert ax.get_ylabel() == "similarity of S to R"
+        [diag] = ax.lines  # the y = x line over the data's range
+        lo = min(table["sim_sc_max"].min(), table["sim_sr"].min())
+        hi = max(table["sim_sc_max"].max(), table["sim_sr"].max())
+        assert list(diag.get_xdata()) == list(diag.get_ydata()) == [lo, hi]
+        figs.append(fig := plot_probe_scatter(table, title="mine"))
+        assert fig.axes[0].get_title() == "mine"
+        assert plt.get_fignums() == pyplot_figures  # plain Agg figures: pyplot's state is untouched
+    finally:
+        for fig in figs:
+            plt.close(fig)
 
 
 def test_bit_for_bit_reproducible(synthetic_evidence):

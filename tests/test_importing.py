@@ -1,16 +1,13 @@
 import json
-import subprocess
-import sys
 
 import pandas as pd
+import pytest
 
 import forensics
-from forensics.collect import adhoc_probe_id
-from forensics.probes import bundled_suites
+from forensics.collect import ADHOC_DESCRIPTION, ADHOC_SUITE, adhoc_probe_id
+from forensics.probes import Probe, Suite, bundled_suites
 
-
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "forensics", *args], capture_output=True, text=True)
+from .support.cli import run_cli as cli
 
 
 def alpaca_fixture(path, n=40, generator="toy"):
@@ -40,8 +37,18 @@ def test_import_export_one_row_per_instruction(tmp_path):
     adhoc = df[df.prompt == items[0]["instruction"]].iloc[0]
     assert adhoc.probe_id == adhoc_probe_id(items[0]["instruction"]) and adhoc.category == "adhoc"
     run = forensics.load_run(tmp_path / "run")
-    assert "adhoc" in set(run.suites.name) and probe.id.split("-")[0]  # ad-hoc suite recorded with its hash
-    assert len(run.suites.loc[run.suites.name == "adhoc", "hash"].iloc[0]) == 64
+    # the ad-hoc suite is recorded with the hash of the suite its probes make, and the suite the
+    # matched probe came from is recorded as bundled, with the probes package's hash of it
+    [home] = [st for st in bundled_suites() if probe in st.probes]
+    adhoc_suite = Suite(name=ADHOC_SUITE, version="run", description=ADHOC_DESCRIPTION, probes=sorted(
+        (Probe(id=adhoc_probe_id(i["instruction"]), category="adhoc", prompt=i["instruction"], language="und")
+         for i in items[:-1]), key=lambda p: p.id))
+    suites = run.suites.set_index("name")[["version", "hash", "source"]]
+    assert sorted(suites.index) == sorted([ADHOC_SUITE, home.name])
+    assert suites.loc[ADHOC_SUITE].tolist() == ["run", adhoc_suite.content_hash, "import"]
+    assert suites.loc[home.name].tolist() == [home.version, home.content_hash, "bundled"]
+    assert set(run.responses.loc[run.responses.probe_id == probe.id, "suite"]) == {home.name}
+    assert set(run.responses.loc[run.responses.probe_id != probe.id, "suite"]) == {ADHOC_SUITE}
     assert cli("verify", str(tmp_path / "run")).returncode == 0
 
 
@@ -74,6 +81,7 @@ def test_bad_import_exits_2(tmp_path):
     assert r.returncode == 2 and "--name" in r.stderr
 
 
+@pytest.mark.slow
 def test_cli_analyze_ranks_references_on_several_processes_with_the_same_numbers(tmp_path):
     """Synthetic models imported as AlpacaEval files; real MiniLM embeddings, then forked workers."""
     from tests.synthetic import make_responses
