@@ -12,11 +12,14 @@ import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
+import pytest
 
 from forensics.analysis import attribution_analysis, similarity_analyses, stylometry_analyses
 from forensics.evidence import hashing_embed
 from forensics.evidence import analyze_responses
 from tests.synthetic import make_responses
+
+pytestmark = pytest.mark.slow  # 36 analyses on a process pool
 
 N_NULL = 32
 N_DISTILLED = 4

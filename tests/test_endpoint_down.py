@@ -1,8 +1,6 @@
 """A dead endpoint stops the run quickly and clearly; transient faults keep their retries."""
 
 import socket
-import subprocess
-import sys
 import time
 
 import pytest
@@ -11,6 +9,8 @@ import forensics
 from forensics.backends import Failure
 from forensics.collect import EndpointDown
 from forensics.store import RunStore
+
+from .support.cli import run_cli
 
 REFUSED = Failure("unreachable", "cannot connect: Connection refused", True)
 RESET = Failure("connection", "connection error: RemoteProtocolError", True)
@@ -78,9 +78,8 @@ def closed_port() -> int:
 def test_cli_against_a_port_where_nothing_listens(tmp_path, suite_file):
     port = closed_port()
     t0 = time.monotonic()
-    r = subprocess.run([sys.executable, "-m", "forensics", "run", "--model", f"m=openai:x@http://127.0.0.1:{port}/v1",
-                        "--suite", str(suite_file), "--out", str(tmp_path / "r"), "--no-cache", "--quiet"],
-                       capture_output=True, text=True, timeout=60)
+    r = run_cli("run", "--model", f"m=openai:x@http://127.0.0.1:{port}/v1",
+                "--suite", str(suite_file), "--out", str(tmp_path / "r"), "--no-cache", "--quiet")
     elapsed = time.monotonic() - t0
     assert r.returncode == 4 and elapsed < 30, (elapsed, r.stderr)
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]

@@ -1,19 +1,20 @@
 import json
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from forensics.core import InputError
-from forensics.probes import bundled_suites, load_suite, resolve_suites, suite_json_schema
+from forensics.probes import (
+    bundled_suites,
+    load_suite,
+    resolve_suites,
+    suite_json_schema,
+)
+
+from .support.cli import run_cli as cli
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def cli(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "forensics", *args], capture_output=True, text=True, **kw)
 
 
 def test_bundled_suites_meet_the_brief():

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import forensics
 from forensics.backends import ModelConfig
@@ -70,6 +71,7 @@ def test_analyses_run_on_the_reasoning_where_both_models_give_one():
     assert not any(str(n).startswith("reasoning.") for n in ev.summary["analysis"])  # R gives none
 
 
+@pytest.mark.slow
 def test_the_report_shows_the_reasoning_collapsed_beside_the_answer(tmp_path):
     from forensics.report import write_report
 

@@ -1,7 +1,5 @@
 """The run's score cache: keys, resume, the score columns the evidence reads, and refusals."""
 
-import subprocess
-import sys
 
 import pytest
 
@@ -10,6 +8,8 @@ from forensics.collect import score_run
 from forensics.core import InputError
 from forensics.evidence import responses_with_scores
 from forensics.store import ScoreCache, cached_scores, load_run, run_texts, text_key
+
+from .support.cli import run_cli
 
 
 class _FakeScorer:
@@ -90,8 +90,7 @@ def test_a_server_that_cannot_score_is_named_with_its_answer(run_dir, fake_serve
 
 
 def test_score_cli_refuses_an_unknown_scorer(run_dir):
-    done = subprocess.run([sys.executable, "-m", "forensics", "score", str(run_dir), "--scorer", "nobody"],
-                          capture_output=True, text=True)
+    done = run_cli("score", str(run_dir), "--scorer", "nobody")
     assert done.returncode != 0 and "not a model of this run" in done.stderr + done.stdout
 
 

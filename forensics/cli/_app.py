@@ -36,8 +36,8 @@ def _run(
     suite: Annotated[list[str], typer.Option("--suite", "-s", help="Bundled suite name or YAML path (default: all bundled).")] = [],
     models_file: Annotated[Optional[Path], typer.Option("--models-file", help="YAML: models: {NAME: {spec: ..., temperature: ..., system: ...}}")] = None,
     samples: Annotated[int, typer.Option(min=1, max=1000, help="Samples per probe.")] = 1,
-    temperature: Annotated[float, typer.Option(min=0, max=2)] = 0.7,
-    max_tokens: Annotated[int, typer.Option(min=1, max=100_000)] = 256,
+    temperature: Annotated[float, typer.Option(min=0, max=2, help="Sampling temperature for every model (0 = greedy).")] = 0.7,
+    max_tokens: Annotated[int, typer.Option(min=1, max=100_000, help="Most tokens per answer.")] = 256,
     seed: Annotated[int, typer.Option(help="Run seed; sample k uses seed+k.")] = 0,
     concurrency: Annotated[Optional[int], typer.Option(min=1, max=256, help="Requests in flight per endpoint.")] = None,
     system_variant: Annotated[list[str], typer.Option("--system-variant", help="Run every probe under this system prompt too (repeatable).")] = [],
@@ -206,7 +206,7 @@ def _report(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="HTML file (default RUN_DIR/report.html).")] = None,
     suspect: Annotated[Optional[str], typer.Option("--suspect", "-S", help="Analyse first with this suspect.")] = None,
     reference: Annotated[list[str], typer.Option("--reference", "-R", help="Reference(s), with --suspect.")] = [],
-    control: Annotated[list[str], typer.Option("--control", "-C")] = [],
+    control: Annotated[list[str], typer.Option("--control", "-C", help="Control(s), with --suspect (default: every other model).")] = [],
 ) -> None:
     """Write the self-contained HTML evidence report (from stored evidence, or analysing first)."""
     from forensics.evidence import rank
@@ -270,7 +270,7 @@ def _probes_validate(paths: Annotated[Optional[list[Path]], typer.Argument(help=
 
 
 @probes_app.command("schema")
-def _probes_schema(output: Annotated[Optional[Path], typer.Option("--output", "-o")] = None) -> None:
+def _probes_schema(output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the schema to this file (default: print it).")] = None) -> None:
     """Print (or write) the JSON Schema of a probe suite."""
     from forensics.probes import suite_json_schema
 

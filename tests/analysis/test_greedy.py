@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 import scipy.stats
 
 from forensics.analysis import best_versus_rest, first_words, greedy_agreement
@@ -62,6 +63,7 @@ def test_without_fingerprint_answers_it_says_why():
     assert not any(r.applicable for r in res) and "fingerprint" in res[0].notes[0]
 
 
+@pytest.mark.slow
 def test_p_values_are_uniform_for_exchangeable_models():
     ps = []
     for seed in range(300):

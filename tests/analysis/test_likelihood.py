@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 import scipy.stats
 
 from forensics.analysis import likelihood_under_reference
@@ -70,6 +71,7 @@ def test_without_the_references_scores_it_says_why():
     assert not res.applicable
 
 
+@pytest.mark.slow
 def test_p_values_are_uniform_when_the_suspect_is_one_more_independent():
     ps = []
     for seed in range(200):

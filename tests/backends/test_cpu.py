@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import pytest
 
 from forensics.backends import _cpu
 from forensics.backends import LOCAL_COMPUTE, default_threads, relevant_flags
@@ -67,6 +68,7 @@ def test_install_script_uses_the_same_portable_flags():
     assert f'"llama-cpp-python[server]=={_cpu.LLAMA_CPP_VERSION}"' in pyproject
 
 
+@pytest.mark.slow
 def test_installed_llama_cpp_holds_no_amx_instruction():
     """The installed CPU backend must run on any x86-64 machine of this kind: no AMX, no AVX-512."""
     libs = ggml_cpu_libraries()
@@ -82,6 +84,7 @@ def test_installed_llama_cpp_holds_no_amx_instruction():
     assert "AMX" not in info and "AVX512" not in info, info
 
 
+@pytest.mark.slow
 def test_amx_count_reads_a_disassembly(tmp_path, monkeypatch):
     fake = tmp_path / "objdump"
     fake.write_text("#!/bin/sh\nprintf '  10:\\tldtilecfg (%%rax)\\n  14:\\tret\\n  18:\\tldtilecfg 0x40(%%rsp)\\n'\n")

@@ -10,6 +10,8 @@ from forensics.backends import _selfcheck as selfcheck
 from forensics.backends import BackendCrashError, check_model, require_local_backends
 from forensics.backends import smollm2_path
 
+pytestmark = pytest.mark.slow  # child processes that crash on purpose
+
 
 def crashing(sig):
     """A child command that dies from `sig`, as a build for another CPU does (no real CPU fault needed)."""

@@ -1,8 +1,6 @@
 """`forensics validate` on a synthetic labelled panel: pairs, cross-validated LRs, figures, CLI."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -10,6 +8,7 @@ import pytest
 
 import forensics
 from forensics.evidence import load_labels, validate_panel, validation_pairs
+from tests.support.cli import run_cli
 from tests.synthetic import N_TOPIC, _pseudo_word, distil, draw_model, respond
 
 N_PROBES = 40
@@ -100,9 +99,8 @@ def test_cli_validate_writes_json_and_html(tmp_path, labels):
         for pid, prompt in df.drop_duplicates("probe_id")[["probe_id", "prompt"]].itertuples(index=False)])
     forensics.run_suite(models, out=tmp_path / "run", suites=[suite], progress=False, use_cache=False)
     (tmp_path / "labels.yaml").write_text(LABELS)
-    r = subprocess.run([sys.executable, "-m", "forensics", "validate", str(tmp_path / "run"), "--labels",
-                        str(tmp_path / "labels.yaml"), "--json", str(tmp_path / "v.json"), "--html",
-                        str(tmp_path / "v.html")], capture_output=True, text=True, timeout=300)
+    r = run_cli("validate", str(tmp_path / "run"), "--labels", str(tmp_path / "labels.yaml"),
+                "--json", str(tmp_path / "v.json"), "--html", str(tmp_path / "v.html"))
     assert r.returncode == 0, r.stderr
     assert "cllr" in r.stdout and "teacher_top1" in r.stdout
     assert "pair scores" in r.stderr  # progress bars go to stderr

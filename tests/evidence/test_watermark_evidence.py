@@ -125,6 +125,7 @@ def test_the_full_catalogue_runs_it_and_the_evidence_round_trips(frame):
     assert back.verdict.log10_lr == pytest.approx(ev.verdict.log10_lr)
 
 
+@pytest.mark.slow
 def test_ranking_on_forked_workers_never_tokenizes_in_a_worker(frame):
     parent = os.getpid()
 

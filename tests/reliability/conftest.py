@@ -1,18 +1,15 @@
-"""Helpers for the reliability and security tests: the real CLI as a subprocess, message checks,
-and a figures table printed at the end of the session (so the numbers can be quoted)."""
+"""Helpers for the reliability and security tests: the real CLI entry point (in this process), message
+checks, and a figures table printed at the end of the session (so the numbers can be quoted)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from forensics.core import InputError
+
+from ..support.cli import CliResult, run_cli, run_subprocess
 
 # Filled by the tests, printed by pytest_terminal_summary: {section: {figure: value}}.
 FIGURES: dict[str, dict[str, object]] = {}
@@ -32,35 +29,20 @@ def pytest_terminal_summary(terminalreporter) -> None:
             terminalreporter.write_line(f"  {k}: {v}")
 
 
-@dataclass
-class CliResult:
-    args: list[str]
-    returncode: int
-    stdout: str
-    stderr: str
-    stdout_bytes: bytes
-    stderr_bytes: bytes
-
-    def __str__(self) -> str:
-        return (f"forensics {' '.join(self.args)} -> rc {self.returncode}\n"
-                f"--- stdout\n{self.stdout[-3000:]}\n--- stderr\n{self.stderr[-3000:]}")
+def cli(*args: object, env: dict | None = None, cwd: Path | None = None) -> CliResult:
+    """`forensics ARGS` through its real `main()`, in this process (see tests/support/cli.py)."""
+    return run_cli(*args, env=env, cwd=cwd)
 
 
-def cli(*args: object, env: dict | None = None, cwd: Path | None = None, timeout: float = 120) -> CliResult:
-    """Run `python -m forensics ARGS` as a real subprocess."""
-    argv = [str(a) for a in args]
-    full_env = os.environ | {"PYTHONUNBUFFERED": "1", "COLUMNS": "200"} | (env or {})
-    full_env.pop("FORENSICS_DEBUG", None)
-    p = subprocess.run([sys.executable, "-m", "forensics", *argv], capture_output=True, env=full_env,
-                       cwd=cwd, timeout=timeout)
-    return CliResult(argv, p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace"),
-                     p.stdout, p.stderr)
+def cli_process(*args: object, env: dict | None = None, cwd: Path | None = None,
+                timeout: float = 120) -> CliResult:
+    """`python -m forensics ARGS` as a real child process (secrets in its environment, fault runs)."""
+    return run_subprocess(*args, env=env, cwd=cwd, timeout=timeout)
 
 
-def cli_batch(calls: list[tuple], workers: int = 4, **kw) -> list[CliResult]:
-    """Several CLI runs side by side (each is mostly interpreter start-up)."""
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(lambda a: cli(*a, **kw), calls))
+def cli_batch(calls: list[tuple], **kw) -> list[CliResult]:
+    """Several CLI runs, one after another."""
+    return [cli(*a, **kw) for a in calls]
 
 
 def clean_exit_2(r: CliResult, *mentions: str) -> list[str]:

@@ -18,8 +18,9 @@ from forensics.probes import CATEGORIES, bundled_suites
 
 from .conftest import check_input_error
 
-N_FUZZ = 1000
-FUZZ = settings(max_examples=N_FUZZ, deadline=None, derandomize=True, database=None, print_blob=True,
+# The example budget comes from the loaded Hypothesis profile (tests/conftest.py): 1000 in the full
+# suite, 100 in the fast tier.
+FUZZ = settings(deadline=None, derandomize=True, database=None, print_blob=True,
                 suppress_health_check=list(HealthCheck))
 _counter = itertools.count()
 

@@ -14,7 +14,7 @@ import yaml
 from forensics.probes import load_suite
 
 from ..support.fake_openai import FAULT_KINDS, FakeOpenAIServer, ServerConfig, cell_key
-from .conftest import cli, record
+from .conftest import cli_process as cli, record
 
 pytestmark = pytest.mark.slow
 

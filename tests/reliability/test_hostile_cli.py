@@ -185,6 +185,7 @@ def test_yaml_bombs_are_refused_fast(tmp_path):
     assert elapsed < 60
 
 
+@pytest.mark.slow
 def test_json_nesting_bomb_is_refused_in_bounded_memory(tmp_path):
     """ijson's prefixed parser needs O(depth^2) memory: before the depth cap, 20,000 levels took ~1 GB and
     this 300 kB file (100,000 levels) got the import OOM-killed on a 23 GB machine."""
@@ -247,7 +248,7 @@ def cli_with_rss(*args, timeout: float = 600):
     """Run the CLI under a tiny wrapper whose only child is forensics: its RUSAGE_CHILDREN peak RSS is ours."""
     import tempfile
 
-    from .conftest import CliResult
+    from ..support.cli import CliResult
 
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         rss_file = f.name

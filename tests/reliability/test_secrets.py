@@ -17,7 +17,7 @@ from forensics.core import ForensicsError, InputError
 from forensics.backends import ModelConfig, load_models_file, parse_model_option, redact_spec
 
 from ..support.fake_openai import FakeOpenAIServer, ServerConfig
-from .conftest import cli, record
+from .conftest import cli_process as cli, record
 
 pytestmark = pytest.mark.slow
 

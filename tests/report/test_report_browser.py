@@ -16,6 +16,8 @@ from forensics.report import TITLE
 
 from .conftest import ARTIFACTS, PAYLOADS, Page, run_chromium
 
+pytestmark = pytest.mark.slow  # headless Chromium
+
 CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy"[^>]*>\n?')
 
 

@@ -177,6 +177,7 @@ def test_repetitive_text_needs_dedup(keys):
     assert superuniformity_problems(p, greens, n) == []
 
 
+@pytest.mark.slow
 def test_repetitive_real_text_tokenized_by_smollm2(keys):
     """The same on real text: an answer that repeats its sentences, tokenized by SmolLM2's tokenizer."""
     pytest.importorskip("llama_cpp")
@@ -235,6 +236,7 @@ def markov_text(successors: np.ndarray, length: int, rng: np.random.Generator, k
     return seq
 
 
+@pytest.mark.slow
 def test_filter_from_watermarked_text_keeps_p_uniform_on_key_independent_text(keys):
     """The filter is built from text that depends on the key; it chooses contexts only, so text
     written without the key still gets super-uniform p-values. Filtering on whole tuples of the
