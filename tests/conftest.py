@@ -41,6 +41,7 @@ from .support.fake_openai import FakeOpenAIServer, ServerConfig  # noqa: E402
 
 FAST_TIER_LIMIT_S = 2.0
 _OVER_LIMIT: list[tuple[str, float]] = []
+_IN_FAST_TIER: list[bool] = [False]  # set by pytest_configure; the 2 s list is the fast tier's
 
 
 def _fast_tier(config: pytest.Config) -> bool:
@@ -48,6 +49,7 @@ def _fast_tier(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _IN_FAST_TIER[:] = [_fast_tier(config)]
     if config.getoption("hypothesis_profile", default=None) is None:
         settings.load_profile("fast" if _fast_tier(config) else "full")
 
@@ -68,12 +70,27 @@ def _fast_tier_starts_no_process(request: pytest.FixtureRequest, monkeypatch: py
     monkeypatch.setattr(forensics.evidence._embeddings, "find_model_dir", refuse)
 
 
+FIGURES_KEY = "reliability figures"  # tests/reliability/conftest.py's record() puts them on reports
+_FIGURES: dict[str, dict[str, str]] = {}
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when == "call" and "slow" not in report.keywords and report.duration > FAST_TIER_LIMIT_S:
+    if _IN_FAST_TIER[0] and report.when == "call" and "slow" not in report.keywords \
+            and report.duration > FAST_TIER_LIMIT_S:
         _OVER_LIMIT.append((report.nodeid, report.duration))
+    for key, value in report.user_properties:
+        if key == FIGURES_KEY and report.when == "call":
+            section, figures = value
+            _FIGURES.setdefault(section, {}).update(figures)
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    if _FIGURES:
+        terminalreporter.section(FIGURES_KEY)
+        for section, figures in _FIGURES.items():
+            terminalreporter.write_line(f"{section}:")
+            for k, v in figures.items():
+                terminalreporter.write_line(f"  {k}: {v}")
     if _OVER_LIMIT:
         terminalreporter.section(f"unmarked tests over {FAST_TIER_LIMIT_S:.0f} s (mark them slow)")
         for nodeid, seconds in sorted(_OVER_LIMIT, key=lambda x: -x[1]):

@@ -121,6 +121,7 @@ def test_run_settings_record_the_watermark_without_its_secret():
     assert RunSettings().as_dict()["watermark"] is None
 
 
+@pytest.mark.slow  # importing torch alone takes about 2 s
 def test_hf_logits_processor_matches_green_bias():
     torch = pytest.importorskip("torch")
     from forensics.backends._hf import _hf_processors

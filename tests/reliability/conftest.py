@@ -9,24 +9,24 @@ import pytest
 
 from forensics.core import InputError
 
+from ..conftest import FIGURES_KEY
 from ..support.cli import CliResult, run_cli, run_subprocess
 
-# Filled by the tests, printed by pytest_terminal_summary: {section: {figure: value}}.
-FIGURES: dict[str, dict[str, object]] = {}
+# The figures a test records travel on its report (user_properties), so they reach the
+# end-of-session table (tests/conftest.py) from pytest-xdist workers too.
+_current: list[pytest.Item] = []
+
+
+@pytest.fixture(autouse=True)
+def _figures_go_on_the_report(request: pytest.FixtureRequest):
+    _current.append(request.node)
+    yield
+    _current.pop()
 
 
 def record(section: str, **figures: object) -> None:
-    FIGURES.setdefault(section, {}).update(figures)
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    if not FIGURES:
-        return
-    terminalreporter.section("reliability figures")
-    for section, figs in FIGURES.items():
-        terminalreporter.write_line(f"{section}:")
-        for k, v in figs.items():
-            terminalreporter.write_line(f"  {k}: {v}")
+    """Figures a reliability test measured, for the "reliability figures" table at the end."""
+    _current[-1].user_properties.append((FIGURES_KEY, (section, {k: str(v) for k, v in figures.items()})))
 
 
 def cli(*args: object, env: dict | None = None, cwd: Path | None = None) -> CliResult:
