@@ -28,6 +28,7 @@ def _contract(**fields: object) -> str:
 
 LAYERS = _contract(type="layers")
 PURE = _contract(source_modules=["forensics.analysis"])
+APART = _contract(forbidden_modules=["forensics.analysis"])
 ROOT = _contract(forbidden_modules=["forensics"])
 
 # (module of the copy, line appended to it, the contracts that line breaks)
@@ -35,13 +36,17 @@ VIOLATIONS = {
     "store imports collect (a higher layer)": ("store/_run.py", "import forensics.collect", {LAYERS}),
     "analysis imports backends (an independent sibling)": ("analysis/_stats.py", "import forensics.backends",
                                                            {LAYERS}),
+    "store imports analysis (layers allow it; the independence contract does not)": (
+        "store/_run.py", "import forensics.analysis", {APART}),
+    "backends imports analysis (its sibling)": ("backends/_base.py", "from forensics.analysis import holm",
+                                                {APART, LAYERS}),
     "analysis imports matplotlib": ("analysis/similarity.py", "import matplotlib.pyplot", {PURE}),
     "analysis imports jinja2": ("analysis/__init__.py", "import jinja2", {PURE}),
     "cli imports the root": ("cli/_app.py", "import forensics", {ROOT}),
     "a stage's __init__ imports from the root": ("report/__init__.py", "from forensics import load_run", {ROOT}),
     # The root imports most stages, so core importing it also makes core (and analysis, through core)
     # reach the stages above them.
-    "core imports the root": ("core/_errors.py", "import forensics", {ROOT, LAYERS, PURE}),
+    "core imports the root": ("core/_errors.py", "import forensics", {ROOT, LAYERS, PURE, APART}),
 }
 
 
@@ -67,7 +72,8 @@ def _lint(tmp_path: Path, module: str | None = None, line: str = "") -> tuple[in
 
 
 def test_the_contracts_cover_each_kind_of_violation():
-    assert {c["name"] for c in CONTRACTS} == {LAYERS, PURE, ROOT}
+    assert {c["name"] for c in CONTRACTS} == {LAYERS, PURE, APART, ROOT}
+    assert {c for _, _, broken in VIOLATIONS.values() for c in broken} == {LAYERS, PURE, APART, ROOT}
 
 
 def test_the_unmodified_copy_keeps_every_contract(tmp_path: Path):
