@@ -1,8 +1,9 @@
 """Shared fixtures: isolated caches, small suites, a fake OpenAI-compatible server; the two tiers.
 
 `python -m pytest` runs the fast tier (pyproject's addopts deselect `slow`); `python -m pytest -m
-"slow or not slow"` runs everything. A test in the fast tier that starts a subprocess or a process
-pool fails with a message saying to mark it slow, and fast tests over 2 s are listed at the end.
+"slow or not slow"` runs everything. A test in the fast tier that starts a subprocess or a worker
+process, or loads llama.cpp weights or the MiniLM embedder, fails with a message saying to mark it
+slow; fast-tier tests over 2 s are listed at the end.
 """
 
 from __future__ import annotations
