@@ -29,15 +29,8 @@ def record(section: str, **figures: object) -> None:
     _current[-1].user_properties.append((FIGURES_KEY, (section, {k: str(v) for k, v in figures.items()})))
 
 
-def cli(*args: object, env: dict | None = None, cwd: Path | None = None) -> CliResult:
-    """`forensics ARGS` through its real `main()`, in this process (see tests/support/cli.py)."""
-    return run_cli(*args, env=env, cwd=cwd)
-
-
-def cli_process(*args: object, env: dict | None = None, cwd: Path | None = None,
-                timeout: float = 120) -> CliResult:
-    """`python -m forensics ARGS` as a real child process (secrets in its environment, fault runs)."""
-    return run_subprocess(*args, env=env, cwd=cwd, timeout=timeout)
+cli = run_cli  # `forensics ARGS` through its real main(), in this process
+cli_process = run_subprocess  # a real child process: secrets in its environment, fault runs
 
 
 def cli_batch(calls: list[tuple], **kw) -> list[CliResult]:
