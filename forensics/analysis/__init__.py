@@ -19,7 +19,8 @@ from ._stats import holm, log10_bayes_factor, null_scale
 # tests/test_architecture.py checks that both name the same names from the same modules.
 if TYPE_CHECKING:
     from ._population import MEASURES, Population, pair_statistics, population_scores, population_similarities
-    from ._profile import Profiles, distinctive_agreement, distinctive_features, model_profiles
+    from ._profile import (Profiles, distinctive_agreement, distinctive_features, leave_one_out_agreements,
+                           model_profiles)
     from .attribution import attribution_analysis
     from .catalogue import (
         CATALOGUE,
@@ -48,6 +49,7 @@ _LAZY = {
     "Profiles": "._profile",
     "distinctive_agreement": "._profile",
     "distinctive_features": "._profile",
+    "leave_one_out_agreements": "._profile",
     "model_profiles": "._profile",
     "attribution_analysis": ".attribution",
     "CATALOGUE": ".catalogue",

@@ -5,6 +5,7 @@ per-probe similarities. Every (suspect, reference) question, and every control s
 were the suspect, is then a look-up in these arrays, not a re-computation.
 
 Measures (each a cosine of the two answers to the same probe):
+- embedding: sentence embeddings (given an embedder; each text embedded once);
 - word_tfidf, char_tfidf: TF-IDF over the whole panel (word 1-2-grams; character 2-4-grams);
 - rare_words, rare_bigrams, rare_trigrams: binary n-grams weighted by log(M / the number of
   models that used them for *this* probe), so what every model says for a prompt weighs nothing
@@ -16,9 +17,8 @@ Pair statistics (per measure), for S against R over the shared probes:
 - cohort_z: the mean per-probe z of sim(S, R) among S's similarities to every other model.
 
 Model-level, against the pair's own controls (`_profile`): `profile.distinct`, how far S leans
-the way R's distinctive word choices lean. It is the pair's `score`: on the dev panel it
-separates documented students from independents far better than the per-probe measures
-(benchmarks/RESULTS.md, section 9), which stay in the table as diagnostics.
+the way R's distinctive word choices lean, and `profile.char_distinct`, the same on character
+3-grams. `profile.distinct` is the pair's `score` (benchmarks/RESULTS.md, section 9).
 """
 
 from __future__ import annotations
@@ -31,11 +31,13 @@ import pandas as pd
 
 from forensics.core import for_analysis
 
-from ._profile import Profiles, distinctive_agreement, model_profiles
+from ._profile import Profiles, distinctive_agreement, leave_one_out_agreements, model_profiles
 
 MEASURES = ("word_tfidf", "char_tfidf", "rare_words", "rare_bigrams", "rare_trigrams")
+EMBEDDING = "embedding"  # the measure added when an embedder is given
 STATISTICS = ("mean", "nearest", "cohort_z")
 SCORE = "profile.distinct"  # the statistic whose z against the controls is a pair's score
+CHAR_SCORE = "profile.char_distinct"
 _SD_FLOOR = 0.02  # per-probe spread floor of the cohort z (identical answers would divide by 0)
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
@@ -49,6 +51,7 @@ class Population:
     probes: list[str]
     measures: dict[str, np.ndarray]
     profiles: Profiles | None = None
+    char_profiles: Profiles | None = None
 
     def index(self, model: str) -> int:
         return self.models.index(model)
@@ -102,9 +105,18 @@ def _rare_ngrams(answers: list[str], n: int) -> np.ndarray:
     return (w @ w.T).astype(np.float32)
 
 
+def _embedding_cosines(embed: Callable[[list[str]], np.ndarray], flat: list[str], m: int,
+                       p: int) -> np.ndarray:
+    """(P, M, M) cosines of unit-norm embeddings of model-major texts (each text embedded once)."""
+    vecs = np.asarray(embed(flat), np.float32).reshape(m, p, -1)
+    return np.einsum("mpd,npd->pmn", vecs, vecs).astype(np.float32)
+
+
 def population_similarities(df: pd.DataFrame, *, measures: Sequence[str] = MEASURES,
+                            embed: Callable[[list[str]], np.ndarray] | None = None,
                             progress: Progress | None = None) -> Population:
-    """Every measure's per-probe similarity of every model pair, on the probes all models answered."""
+    """Every measure's per-probe similarity of every model pair, on the probes all models answered.
+    With `embed` (texts -> unit vectors), the `embedding` measure too."""
     unknown = set(measures) - set(MEASURES)
     if unknown:
         raise ValueError(f"unknown measures: {sorted(unknown)}")
@@ -112,6 +124,8 @@ def population_similarities(df: pd.DataFrame, *, measures: Sequence[str] = MEASU
     m, p = len(models), len(probes)
     flat = [t for row in texts for t in row]
     out: dict[str, np.ndarray] = {}
+    if embed is not None:
+        out[EMBEDDING] = _embedding_cosines(embed, flat, m, p) if p else np.zeros((0, m, m), np.float32)
     for k, name in enumerate(measures):
         if name in ("word_tfidf", "char_tfidf"):
             out[name] = _per_probe_cosines(_tfidf(flat, name), m, p) if p else np.zeros((0, m, m), np.float32)
@@ -121,7 +135,8 @@ def population_similarities(df: pd.DataFrame, *, measures: Sequence[str] = MEASU
                 if p else np.zeros((0, m, m), np.float32)
         if progress:
             progress("similarities", k + 1, len(measures))
-    return Population(models, probes, out, model_profiles(models, texts))
+    return Population(models, probes, out, model_profiles(models, texts),
+                      model_profiles(models, texts, kind="char"))
 
 
 def pair_statistics(pop: Population, suspect: str, reference: str) -> dict[str, float]:
@@ -151,17 +166,28 @@ def population_scores(pop: Population, pairs: Sequence[tuple[str, str]],
         if (s, r) not in cache:
             cache[(s, r)] = pair_statistics(pop, s, r)
         out = dict(cache[(s, r)])
-        if pop.profiles is not None:
-            key = (s, r, frozenset(ctrl))
-            if key not in cache:
-                cache[key] = distinctive_agreement(pop.profiles, s, r, ctrl)
-            out[SCORE] = cache[key]
+        for tag, prof, name in (("word", pop.profiles, SCORE), ("char", pop.char_profiles, CHAR_SCORE)):
+            if prof is not None:
+                key = (tag, s, r, frozenset(ctrl))
+                if key not in cache:
+                    cache[key] = distinctive_agreement(prof, s, r, ctrl)
+                out[name] = cache[key]
         return out
+
+    def prefill(r: str, ctrl: Sequence[str]) -> None:
+        """Every control of `ctrl` as the suspect against the others, in one batch per profile."""
+        for tag, prof in (("word", pop.profiles), ("char", pop.char_profiles)):
+            full = frozenset(ctrl)
+            missing = [c for c in ctrl if (tag, c, r, full - {c}) not in cache]
+            if prof is not None and missing:
+                for c, v in leave_one_out_agreements(prof, r, ctrl, only=missing).items():
+                    cache[(tag, c, r, full - {c})] = v
 
     rows = []
     for k, (s, r) in enumerate(pairs):
         ctrl = [c for c in controls(s, r) if c not in (s, r) and c in pop.models]
         own = stats(s, r, ctrl)
+        prefill(r, ctrl)
         as_suspect = [stats(c, r, [x for x in ctrl if x != c]) for c in ctrl]
         row = {"suspect": s, "reference": r, "n_controls": len(ctrl), "n_probes": len(pop.probes)}
         for key, v in own.items():

@@ -7,6 +7,8 @@ what chat models in general write weighs nothing. R's *distinctive* features are
 |z_R| > DISTINCT_Z: words R uses far more (or far less) than the controls do. The statistic is
 the mean of sign(z_R) * z_S over them (z_S clipped to +-CLIP, so one word cannot dominate): a
 student that took up its teacher's habits leans the same way; an independent model does not.
+Character 3-gram profiles (`kind="char"`) read the same habits below the word: spelling,
+punctuation and formatting.
 """
 
 from __future__ import annotations
@@ -35,14 +37,20 @@ class Profiles:
 
 
 def model_profiles(models: Sequence[str], texts: Sequence[Sequence[str]],
-                   n_features: int = N_FEATURES) -> Profiles:
-    """Profiles of `models` from `texts[model][probe]` (case kept; punctuation marks are tokens)."""
+                   n_features: int = N_FEATURES, kind: str = "word") -> Profiles:
+    """Profiles of `models` from `texts[model][probe]`: `kind` "word" counts word 1-2-grams (case
+    kept; punctuation marks are tokens), "char" counts character 3-grams (case kept)."""
     from sklearn.feature_extraction.text import CountVectorizer
 
+    if kind not in ("word", "char"):
+        raise ValueError(f"unknown profile kind {kind!r} (word or char)")
     docs = ["\n".join(row) for row in texts]
     try:
-        vec = CountVectorizer(ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b|[^\w\s]", lowercase=False,
-                              dtype=np.float64)
+        if kind == "word":
+            vec = CountVectorizer(ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b|[^\w\s]",
+                                  lowercase=False, dtype=np.float64)
+        else:
+            vec = CountVectorizer(analyzer="char", ngram_range=(3, 3), lowercase=False, dtype=np.float64)
         x = vec.fit_transform(docs)
     except ValueError:  # no token anywhere
         return Profiles(list(models), [], np.zeros((len(models), 0)))
@@ -68,15 +76,38 @@ def _z_scores(prof: Profiles, suspect: str, reference: str,
     return z_r, z_s
 
 
+def _agreement(z_r: np.ndarray, z_s: np.ndarray) -> float:
+    pick = np.abs(z_r) > DISTINCT_Z
+    return float(np.mean(np.sign(z_r[pick]) * z_s[pick])) if pick.any() else float("nan")
+
+
 def distinctive_agreement(prof: Profiles, suspect: str, reference: str, controls: Sequence[str]) -> float:
     """Mean sign(z_R) * clip(z_S) over R's distinctive features, z against `controls` (NaN if < 2
     controls or R has no distinctive feature)."""
     z = _z_scores(prof, suspect, reference, controls)
-    if z is None:
-        return float("nan")
-    z_r, z_s = z
-    pick = np.abs(z_r) > DISTINCT_Z
-    return float(np.mean(np.sign(z_r[pick]) * z_s[pick])) if pick.any() else float("nan")
+    return float("nan") if z is None else _agreement(*z)
+
+
+def leave_one_out_agreements(prof: Profiles, reference: str, group: Sequence[str],
+                             only: Sequence[str] | None = None) -> dict[str, float]:
+    """`distinctive_agreement(prof, x, reference, group without x)` for every x of `group` (or of
+    `only`), at once: each control scored as if it were the suspect. The leave-one-out means and
+    SDs come from the group's by a stable downdate (equal to one call per x up to rounding)."""
+    names = [g for g in dict.fromkeys(group) if g != reference]
+    todo = [g for g in names if only is None or g in set(only)]
+    k = len(names)
+    if k < 3 or prof.freq.shape[1] == 0:
+        return {g: float("nan") for g in todo}
+    f = prof.freq[[prof.index(g) for g in names]]
+    x = f[[names.index(g) for g in todo]]
+    m = f.mean(0)
+    m2 = ((f - m) ** 2).sum(0)
+    mu = (k * m - x) / (k - 1)
+    var = np.maximum(m2 - (x - m) * (x - mu), 0.0) / (k - 1)
+    sd = np.maximum(np.sqrt(var), _SD_FLOOR)
+    z_r = (prof.freq[prof.index(reference)][None] - mu) / sd
+    z_s = np.clip((x - mu) / sd, -CLIP, CLIP)
+    return {g: _agreement(z_r[i], z_s[i]) for i, g in enumerate(todo)}
 
 
 def distinctive_features(prof: Profiles, suspect: str, reference: str, controls: Sequence[str],

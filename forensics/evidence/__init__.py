@@ -3,10 +3,13 @@ verdict rules, ranking candidate references, many pairs on forked workers, store
 
 from ._analyze import analyze_responses, default_embed, radioactivity_frame
 from ._assess import CANNOT_SEPARATE, assess
-from ._calibration import calibrate, cross_validated_lrs
+from ._calibration import SCHEMES, cross_validated_fusion, held_out_groups
+from ._fusion import FAMILY_STATISTICS, FEATURES, Fusion, family_features, fit_fusion, source_weights
+from ._embeddings import MODEL_ID as EMBEDDING_MODEL
 from ._embeddings import Embedder, find_model_dir, hashing_embed
 from ._labels import Admission, Labels, load_labels
 from ._likelihood import BANDS, LRModel, verbal_scale, wording
+from ._panel import pair_features, run_population
 from ._parallel import analyze_pairs, default_jobs
 from ._rank import rank_references
 from ._stored import analyze, rank, responses_with_scores, stored_evidence
@@ -14,9 +17,10 @@ from ._types import REASON_KINDS, Evidence, Minimums, Reason, Verdict
 from ._watermark import (RunKey, WatermarkEvidence, key_for_run, local_spec, model_watermark,
                          radioactivity_scores, radioactivity_table, recorded_watermarks, require_models,
                          tokenizer_spec, watermarked_contexts)
-from ._validate import Validation, validate_panel, validation_pairs
-from ._validation_metrics import (apply_elub, cllr, cllr_cal, cllr_min, ece, eer, elub_bounds,
-                                  misleading_rates, roc_auc, tippett, validation_summary)
+from ._validate import Validation, fit_panel, validate_panel, validation_pairs
+from ._validation_metrics import (apply_elub, cllr, cllr_cal, cllr_min, clopper_pearson_upper, ece, eer,
+                                  elub_bounds, misleading_rates, misleading_sources, roc_auc, tippett,
+                                  validation_summary)
 
 __all__ = [
     "WatermarkEvidence",
@@ -35,11 +39,24 @@ __all__ = [
     "Labels",
     "Validation",
     "apply_elub",
-    "calibrate",
+    "EMBEDDING_MODEL",
+    "FAMILY_STATISTICS",
+    "FEATURES",
+    "Fusion",
+    "SCHEMES",
+    "clopper_pearson_upper",
+    "cross_validated_fusion",
+    "family_features",
+    "fit_fusion",
+    "fit_panel",
+    "held_out_groups",
+    "source_weights",
+    "misleading_sources",
+    "pair_features",
+    "run_population",
     "cllr",
     "cllr_cal",
     "cllr_min",
-    "cross_validated_lrs",
     "ece",
     "eer",
     "elub_bounds",

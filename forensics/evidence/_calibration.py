@@ -1,10 +1,14 @@
-"""Scores to likelihood ratios: logistic-regression calibration on labelled pairs, cross-validated
-by lineage group and bounded by ELUB, so no LR claims more than its calibration data support.
+"""Cross-validated LRs of labelled pairs: each pair's fusion and calibration is fitted on the
+labelled pairs that share no lineage with it, as casework would meet it.
 
-A pair (S, R) is never scored by a calibration that saw it: its LR comes from a calibration
-fitted on the labelled pairs that share no lineage group with S or with R (leave the families
-out). Calibration uses the NFI `lir` package's logistic calibrator (class-balanced, so the LR
-does not depend on how many H1 and H2 pairs the panel happens to hold).
+Two schemes (issue 31):
+- `suspect`: leave the suspect's lineage out. Training drops every pair whose suspect or
+  reference is of S's lineage group; the reference's own family stays in the panel, as when a
+  user audits a model against references the panel holds. This is the headline.
+- `reference`: leave the reference's family out as well (a reference family new to the panel).
+
+Training pairs: student→teacher and same-weights pairs (H1), independent→reference pairs (H2).
+A row whose training set holds fewer than `MIN_SOURCES` H1 or H2 suspects gets no LR (NaN).
 """
 
 from __future__ import annotations
@@ -14,52 +18,63 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from ._validation_metrics import apply_elub, elub_bounds
+from ._fusion import FEATURES, Fusion, _can_fit, fit_fusion
 
-MIN_PER_CLASS = 2  # a calibration needs at least this many H1 and H2 pairs
-
-
-def _fit(scores: np.ndarray, is_h1: np.ndarray):
-    from lir.algorithms.logistic_regression import LogitCalibrator
-
-    return LogitCalibrator().fit(scores.astype(float), is_h1.astype(int))
+SCHEMES = ("suspect", "reference")
+TRAIN_KINDS = ("student_teacher", "same_weights", "independent_reference")
+H1_LABELS = ("h1", "same")
 
 
-def calibrate(train_scores, train_is_h1, scores) -> tuple[np.ndarray, tuple[float, float]]:
-    """log10 LRs of `scores` from a calibration fitted on the training pairs, ELUB-bounded, and
-    the bounds (log10) computed on the training pairs' own calibrated LRs."""
-    x = np.asarray(train_scores, float)
-    y = np.asarray(train_is_h1, bool)
-    cal = _fit(x, y)
-    bounds = elub_bounds(cal.transform(x), y)
-    return apply_elub(cal.transform(np.asarray(scores, float)), bounds), bounds
+def held_out_groups(suspect: str, reference: str, group: Callable[[str], str], scheme: str) -> frozenset:
+    """The lineage groups a pair's calibration may not see."""
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown scheme {scheme!r} (one of {', '.join(SCHEMES)})")
+    return frozenset({group(suspect)} | ({group(reference)} if scheme == "reference" else set()))
 
 
-def cross_validated_lrs(table: pd.DataFrame, group: Callable[[str], str]) -> pd.DataFrame:
-    """Add `log10_lr` to a table of (suspect, reference, score, label): each row calibrated on the
-    h1/h2 rows sharing no lineage group with its suspect or reference. Also `elub_low`/`elub_high`
-    and the training counts; rows without enough training pairs get NaN (reported inconclusive)."""
+def _training_mask(table: pd.DataFrame, held: frozenset, group: Callable[[str], str]) -> np.ndarray:
+    """Rows that may train a calibration that is blind to the `held` groups."""
+    kinds = table["kind"].isin(TRAIN_KINDS).to_numpy()
+    gs = np.array([group(s) in held for s in table["suspect"]], bool)
+    gr = np.array([group(r) in held for r in table["reference"]], bool)
+    return kinds & ~gs & ~gr
+
+
+def _fit_on(table: pd.DataFrame, mask: np.ndarray, provenance: dict | None = None) -> Fusion | None:
+    """A fusion fitted on the masked rows, or None when they hold too few sources."""
+    train = table[mask]
+    y = train["label"].isin(H1_LABELS).to_numpy()
+    if not _can_fit(y, train["suspect"]):
+        return None
+    return fit_fusion(train[list(FEATURES)].to_numpy(float), y, list(train["suspect"]), features=FEATURES,
+                      provenance=provenance)
+
+
+def cross_validated_fusion(table: pd.DataFrame, group: Callable[[str], str],
+                           scheme: str = "suspect") -> tuple[pd.DataFrame, dict[frozenset, Fusion | None]]:
+    """Add `log10_lr`, `elub_low`/`elub_high` and the training counts (sources) to a table of
+    (suspect, reference, label, kind, family features); also return the fitted fusions by held-out set."""
     out = table.copy()
-    groups = [(group(s), group(r)) for s, r in zip(out["suspect"], out["reference"])]
-    usable = out["label"].isin(["h1", "h2"]).to_numpy() & np.isfinite(out["score"].to_numpy(float))
+    fits: dict[frozenset, Fusion | None] = {}
     llr, low, high, n1, n2 = [], [], [], [], []
-    for k, (gs, gr) in enumerate(groups):
-        held = {gs, gr}
-        train = np.array([usable[i] and i != k and not ({a, b} & held) for i, (a, b) in enumerate(groups)])
-        y = out["label"].to_numpy()[train] == "h1"
-        n1.append(int(y.sum()))
-        n2.append(int((~y).sum()))
-        score = float(out["score"].iloc[k])
-        if y.sum() < MIN_PER_CLASS or (~y).sum() < MIN_PER_CLASS or not np.isfinite(score):
+    for s, r, k in zip(out["suspect"], out["reference"], range(len(out))):
+        held = held_out_groups(s, r, group, scheme)
+        if held not in fits:
+            fits[held] = _fit_on(out, _training_mask(out, held, group))
+        fus = fits[held]
+        if fus is None:
             llr.append(np.nan)
             low.append(np.nan)
             high.append(np.nan)
+            n1.append(0)
+            n2.append(0)
             continue
-        value, (lo, hi) = calibrate(out["score"].to_numpy(float)[train], y, [score])
-        llr.append(float(value[0]))
-        low.append(lo)
-        high.append(hi)
+        llr.append(float(fus.frame_lr(out.iloc[[k]])[0]))
+        low.append(fus.elub[0])
+        high.append(fus.elub[1])
+        n1.append(fus.n_sources["h1"])
+        n2.append(fus.n_sources["h2"])
     out["log10_lr"] = llr
     out["elub_low"], out["elub_high"] = low, high
-    out["train_h1"], out["train_h2"] = n1, n2
-    return out
+    out["train_h1_sources"], out["train_h2_sources"] = n1, n2
+    return out, fits

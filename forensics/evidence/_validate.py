@@ -3,28 +3,32 @@ the system gets its forensic figures (Cllr, Cllr_min, Cllr_cal, EER, AUC, mislea
 
 Pairs: every model against every reference (student→teacher h1, student→other reference other,
 independent→reference h2), same-weights pairs (same), and independent→independent pairs as a
-second null (h2, kind `null2`). Each pair's score is the population score of
-`forensics.analysis.population_scores` against its admissible controls; its LR comes from a
-calibration that never saw a pair of the same lineage group as S or R.
+second null (h2, kind `null2`). Each pair's per-family features are z's against its admissible
+controls (`_panel`), computed from one population of the whole run; its LR comes from the fusion
+and calibration of `_fusion`, fitted on the pairs that share no lineage with S (`_calibration`).
+Same-weights pairs count as H1, in calibration and in the figures.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from forensics.analysis import population_scores, population_similarities
-
-from ._calibration import cross_validated_lrs
+from ._calibration import H1_LABELS, TRAIN_KINDS, cross_validated_fusion, _fit_on, held_out_groups
+from ._fusion import C_FUSION, FAMILY_STATISTICS, MIN_SOURCES, Fusion
 from ._labels import Labels
-from ._validation_metrics import validation_summary
+from ._panel import FEATURE_MEASURES, pair_features, run_population
+from ._validation_metrics import misleading_sources, validation_summary
 
-FORMAT = "distill-forensics/validation/1"
+FORMAT = "distill-forensics/validation/2"
+MAIN_KINDS = ("student_teacher", "same_weights", "independent_reference")
 Progress = Callable[[str, int, int], None]
 
 
@@ -38,8 +42,9 @@ class Validation:
 
     def to_dict(self) -> dict:
         """JSON-safe: {format, pairs: [{suspect, reference, label, kind, log10_lr, ...}], cllr, ...}."""
-        cols = ["suspect", "reference", "label", "kind", "log10_lr", "score", "p_value", "n_controls",
-                "elub_low", "elub_high"]
+        cols = ["suspect", "reference", "label", "kind", "log10_lr", "log10_lr_reference_out", "p_value",
+                "n_controls", "elub_low", "elub_high", "train_h1_sources", "train_h2_sources",
+                *[c for c in self.pairs.columns if c.startswith("family.")], "score"]
         pairs = [{k: _plain(v) for k, v in row.items()} for row in self.pairs[cols].to_dict("records")]
         return {"format": FORMAT, "pairs": pairs, **{k: _plain(v) for k, v in self.summary.items()},
                 "settings": self.settings}
@@ -81,53 +86,88 @@ def validation_pairs(labels: Labels, models: list[str]) -> list[tuple[str, str, 
     return out
 
 
-def _p_values(pop, table: pd.DataFrame, controls, cache: dict) -> list[float]:
-    """One-sided predictive p of S's score among its controls' scores (each scored as if suspect)."""
+def _p_values(pop, table: pd.DataFrame, controls, cache: dict, fits: dict, group, scheme: str) -> list[float]:
+    """One-sided predictive p of S's fused score among its controls' (each scored as if it were the
+    suspect, against the other controls), under the pair's own cross-validated fusion."""
     out = []
-    for s, r, score in zip(table["suspect"], table["reference"], table["score"]):
+    for s, r in zip(table["suspect"], table["reference"]):
+        fus = fits.get(held_out_groups(s, r, group, scheme))
         ctrl = [c for c in controls(s, r) if c not in (s, r)]
-        if len(ctrl) < 3 or not np.isfinite(score):
+        if fus is None or len(ctrl) < 3:
             out.append(np.nan)
             continue
-        as_s = population_scores(pop, [(c, r) for c in ctrl],
-                                 lambda c, rr, ctrl=ctrl: [x for x in ctrl if x != c],
-                                 cache=cache)["score"].to_numpy(float)
-        as_s = as_s[np.isfinite(as_s)]
-        k = len(as_s)
-        sd = as_s.std(ddof=1) if k >= 2 else np.nan
-        t = (score - as_s.mean()) / (sd * math.sqrt(1 + 1 / k)) if sd and np.isfinite(sd) else np.nan
+        own = pair_features(pop, [(s, r)], lambda a, b: ctrl, cache=cache)
+        as_s = pair_features(pop, [(c, r) for c in ctrl],
+                             lambda c, rr: [x for x in ctrl if x != c], cache=cache)
+        score = float(fus.score(own[list(fus.features)].to_numpy(float))[0])
+        null = fus.score(as_s[list(fus.features)].to_numpy(float))
+        k = len(null)
+        sd = null.std(ddof=1)
+        t = (score - null.mean()) / (sd * math.sqrt(1 + 1 / k)) if sd > 0 else np.nan
         out.append(float(stats.t.sf(t, k - 1)) if np.isfinite(t) else np.nan)
     return out
 
 
+def _figures(table: pd.DataFrame, labels: Labels) -> dict:
+    """Cllr and the rest on the main pairs (H1: student→teacher and same weights; H2:
+    independent→reference), misleading evidence counted in sources, and the case figures."""
+    main = table[table["kind"].isin(MAIN_KINDS) & np.isfinite(table["log10_lr"].to_numpy(float))]
+    is_h1 = main["label"].isin(H1_LABELS).to_numpy()
+    if not is_h1.any() or is_h1.all():
+        return {"n_h1": int(is_h1.sum()), "n_h2": int((~is_h1).sum()), **_case_figures(table, labels)}
+    out = validation_summary(main["log10_lr"].to_numpy(float), is_h1)
+    students = main[main["kind"] != "same_weights"]
+    y = students["label"].isin(H1_LABELS).to_numpy()
+    if y.any() and not y.all():
+        st = validation_summary(students["log10_lr"].to_numpy(float), y)
+        out["students_only"] = {k: st[k] for k in ("cllr", "cllr_min", "roc_auc", "n_h1", "n_h2")}
+    h2, h1 = main[~is_h1], main[is_h1]
+    for name, t in (("lr_above_1", 0.0), ("lr_above_10", 1.0)):
+        out[f"h2_{name}"] = misleading_sources(h2["log10_lr"], h2["suspect"], t, for_h1=True)
+    out["h1_lr_below_1"] = misleading_sources(h1["log10_lr"], h1["suspect"], 0.0, for_h1=False)
+    out["n_h1_sources"], out["n_h2_sources"] = int(h1["suspect"].nunique()), int(h2["suspect"].nunique())
+    out.update(_case_figures(table, labels))
+    return out
+
+
 def validate_panel(df: pd.DataFrame, labels: Labels, *, progress: Progress | None = None,
-                   measures: tuple[str, ...] = ()) -> Validation:
+                   embed: Callable[[list[str]], np.ndarray] | None = None, embedding: str | None = None,
+                   cache_dir: Path | None = None, measures: Sequence[str] = FEATURE_MEASURES) -> Validation:
     """Cross-validated LRs of every labelled pair of a run, and the system's validation figures.
-    `measures`: per-probe similarity measures to add as diagnostic columns (the score does not
-    use them)."""
-    pop = population_similarities(df, measures=measures, progress=progress)
+
+    The population is computed once (and cached in `cache_dir`); every pair's per-family features
+    are z's against its admissible controls; its LR comes from a fusion and calibration that saw
+    no pair of the suspect's lineage (headline), and, in `reference_out`, none of the reference's
+    family either. `embed` adds the embedding similarity (named `embedding` in the cache key)."""
+    pop = run_population(df, cache_dir=cache_dir, embed=embed, embedding=embedding, measures=measures,
+                         progress=progress)
     models = pop.models
 
     def controls(s: str, r: str) -> list[str]:
         return labels.admissible_controls(models, s, r).admitted
 
     pairs = validation_pairs(labels, models)
-    stats_cache: dict = {}  # every (model, reference) statistic is computed once
-    table = population_scores(pop, [(s, r) for s, r, _, _ in pairs], controls, progress=progress,
-                              cache=stats_cache)
+    stats_cache: dict = {}  # every (model, reference[, controls]) statistic is computed once
+    table = pair_features(pop, [(s, r) for s, r, _, _ in pairs], controls, cache=stats_cache,
+                          progress=progress)
     table["label"] = [lab for _, _, lab, _ in pairs]
     table["kind"] = [kind for _, _, _, kind in pairs]
-    table = cross_validated_lrs(table, labels.group)
-    table["p_value"] = _p_values(pop, table, controls, stats_cache)
-    main = table[table["kind"].isin(["student_teacher", "independent_reference"])
-                 & np.isfinite(table["log10_lr"].to_numpy(float))]
-    summary = validation_summary(main["log10_lr"].to_numpy(float), (main["label"] == "h1").to_numpy())
-    summary.update(_case_figures(table, labels))
-    settings = {"n_models": len(models), "n_probes": len(pop.probes), "measures": list(pop.measures),
-                "score": "z of profile.distinct (S's lean along R's distinctive word choices) "
-                         "against the pair's admissible controls, each scored as if it were the suspect",
-                "calibration": "lir LogitCalibrator, leave lineage groups out, ELUB-bounded"}
-    return Validation(table, summary, settings)
+    out, fits = cross_validated_fusion(table, labels.group, "suspect")
+    ref, ref_fits = cross_validated_fusion(table, labels.group, "reference")
+    out["log10_lr_reference_out"] = ref["log10_lr"].to_numpy()
+    out["p_value"] = _p_values(pop, out, controls, stats_cache, fits, labels.group, "suspect")
+    summary = _figures(out, labels)
+    summary["reference_out"] = _figures(ref, labels)
+    settings = {"n_models": len(models), "models": list(models), "n_probes": len(pop.probes),
+                "probe_set_sha256": hashlib.sha256("\n".join(pop.probes).encode()).hexdigest(),
+                "measures": list(pop.measures),
+                "features": {f: list(v) for f, v in FAMILY_STATISTICS.items()},
+                "fusion": "L2 logistic regression over the family z's (C "
+                          f"{C_FUSION:g}), classes and models weighted equally; lir LogitCalibrator; "
+                          "ELUB counted in sources",
+                "cross_validation": "headline: leave the suspect's lineage group out; reference_out: "
+                                    "leave the reference's family out as well"}
+    return Validation(out, summary, settings)
 
 
 def _case_figures(table: pd.DataFrame, labels: Labels) -> dict:
@@ -152,5 +192,27 @@ def _case_figures(table: pd.DataFrame, labels: Labels) -> dict:
             "max_h2_log10_lr": float(np.nanmax(h2)) if len(h2) else None,
             "min_same_log10_lr": float(np.nanmin(same)) if len(same) else None,
             "null2_share_lr_above_1": float(np.mean(null2["log10_lr"] > 0)) if len(null2) else None,
-            "null2_share_p_below_05": float(np.mean(null2["p_value"] < 0.05)) if len(null2) else None,
+            "null2_share_p_below_05": float(np.mean(null2["p_value"] < 0.05))
+            if len(null2) and "p_value" in null2 else None,
             "n_pairs": int(len(table))}
+
+
+def fit_panel(validation: Validation, provenance: dict | None = None) -> Fusion:
+    """The fusion and calibration fitted on every training pair of a validated panel (what a shipped
+    calibration file holds), with the panel's cross-validated figures in its provenance."""
+    table = validation.pairs
+    fus = _fit_on(table, table["kind"].isin(TRAIN_KINDS).to_numpy())
+    if fus is None:
+        raise ValueError("the panel has too few labelled sources to fit a calibration "
+                         f"(need >= {MIN_SOURCES} H1 and H2 suspects)")
+    keep = ("cllr", "cllr_min", "cllr_cal", "roc_auc", "eer", "n_h1", "n_h2", "n_h1_sources",
+            "n_h2_sources", "h2_lr_above_1", "h2_lr_above_10", "h1_lr_below_1", "teacher_top1",
+            "teacher_top1_of", "median_h1_log10_lr", "max_h2_log10_lr", "min_same_log10_lr")
+    figures = {"leave_suspect_lineage_out": {k: _plain(validation.summary.get(k)) for k in keep},
+               "leave_reference_family_out": {k: _plain(validation.summary.get("reference_out", {}).get(k))
+                                              for k in keep}}
+    fus.provenance = {**(provenance or {}), "settings": _plain(validation.settings),
+                      "cross_validated": figures,
+                      "n_controls": {"min": int(table["n_controls"].min()), "max": int(table["n_controls"].max())},
+                      "n_probes": int(validation.settings.get("n_probes", 0))}
+    return fus

@@ -128,35 +128,49 @@ def misleading_rates(log10_lr: _ArrayLike, is_h1: _ArrayLike) -> dict[str, float
     }
 
 
-def _expected_utility(h1: np.ndarray, h2: np.ndarray, grid: np.ndarray, add_misleading: int) -> np.ndarray:
+def _expected_utility(h1: np.ndarray, h2: np.ndarray, grid: np.ndarray, add_misleading: int,
+                      w1: np.ndarray | None = None, w2: np.ndarray | None = None) -> np.ndarray:
     """lir's expected utility at each log10 threshold: P(reject | H1) + theta P(accept | H2).
 
     Accept means LR > threshold; `add_misleading` H1 LRs that are always rejected and H2 LRs
-    that are always accepted are added to the counts.
+    that are always accepted are added to the counts. `w1`/`w2` weigh each LR (default 1 each:
+    lir's counts).
     """
+    w1 = np.ones(h1.size) if w1 is None else np.asarray(w1, float)
+    w2 = np.ones(h2.size) if w2 is None else np.asarray(w2, float)
     with np.errstate(over="ignore"):  # compared as LRs, as lir does, so ties resolve alike
-        lr1, lr2, theta = np.sort(10.0 ** h1), np.sort(10.0 ** h2), 10.0 ** grid
+        o1, o2 = np.argsort(10.0 ** h1, kind="stable"), np.argsort(10.0 ** h2, kind="stable")
+        lr1, lr2, theta = (10.0 ** h1)[o1], (10.0 ** h2)[o2], 10.0 ** grid
+    c1, c2 = np.r_[0.0, np.cumsum(w1[o1])], np.r_[0.0, np.cumsum(w2[o2])]
     m = add_misleading
-    rejected_h1 = np.searchsorted(lr1, theta, side="right")  # H1 LRs <= threshold
-    accepted_h2 = lr2.size - np.searchsorted(lr2, theta, side="right")  # H2 LRs > threshold
-    return (rejected_h1 + m) / (lr1.size + m) + theta * (accepted_h2 + m) / (lr2.size + m)
+    rejected_h1 = c1[np.searchsorted(lr1, theta, side="right")]  # weight of H1 LRs <= threshold
+    accepted_h2 = c2[-1] - c2[np.searchsorted(lr2, theta, side="right")]  # weight of H2 LRs > threshold
+    return (rejected_h1 + m) / (c1[-1] + m) + theta * (accepted_h2 + m) / (c2[-1] + m)
 
 
 def elub_bounds(log10_lr: _ArrayLike, is_h1: _ArrayLike, add_misleading: int = 1,
-                step: float = 0.01) -> tuple[float, float]:
-    """Empirical lower and upper bounds (ELUB, Vergeer et al. 2016) as log10 LRs, on a `step` grid."""
+                step: float = 0.01, weights: _ArrayLike | None = None) -> tuple[float, float]:
+    """Empirical lower and upper bounds (ELUB, Vergeer et al. 2016) as log10 LRs, on a `step` grid.
+
+    `weights` (default 1 per LR) let dependent comparisons count as fewer: with each pair weighted
+    1 / (pairs of its class sharing its suspect), the counts are the numbers of sources (models).
+    """
     llr, lab, h1 = _split(log10_lr, is_h1)
     h2 = llr[~lab]
+    w = np.ones(llr.size) if weights is None else np.asarray(weights, float).ravel()
+    if w.shape != llr.shape or not np.all(w > 0):
+        raise ValueError("weights must be positive, one per log10 LR")
+    n1, n2 = float(w[lab].sum()), float(w[~lab].sum())
     # the grid of thresholds, as in lir: within [-log10(n_H1 + 1), log10(n_H2 + 1)] and the data
-    llr_min = max(float(llr.min()), -math.log10(h1.size + 1))
-    llr_max = min(float(llr.max()), math.log10(h2.size + 1))
+    llr_min = max(float(llr.min()), -math.log10(n1 + 1))
+    llr_max = min(float(llr.max()), math.log10(n2 + 1))
     steps_min = min(0, int(np.floor_divide(llr_min, step)))
     steps_max = max(0, int(np.floor_divide(llr_max, step)) + 1)
     grid = np.linspace(steps_min * step, steps_max * step, steps_max - steps_min + 1)
     # the neutral system (all LR = 1) accepts iff 1 > threshold; the system must do no worse
     eu_neutral = np.where(grid < 0, 10.0 ** grid, 1.0)
     with np.errstate(divide="ignore"):
-        ratio = eu_neutral / _expected_utility(h1, h2, grid, add_misleading)
+        ratio = eu_neutral / _expected_utility(h1, h2, grid, add_misleading, w[lab], w[~lab])
     worse_left = grid[(grid <= 0) & (ratio < 1)]
     worse_right = grid[(grid >= 0) & (ratio < 1)]
     lower = float(np.max(worse_left + step, initial=grid.min()))
@@ -232,3 +246,32 @@ def validation_summary(log10_lr: _ArrayLike, is_h1: _ArrayLike) -> dict[str, flo
         "n_h1": int(h1.size),
         "n_h2": int(llr.size - h1.size),
     }
+
+
+def clopper_pearson_upper(k: int, n: int, confidence: float = 0.95) -> float:
+    """One-sided Clopper-Pearson upper confidence limit of a proportion k / n (1.0 when n is 0)."""
+    from scipy.stats import beta
+
+    if n <= 0:
+        return 1.0
+    return 1.0 if k >= n else float(beta.ppf(confidence, k + 1, n - k))
+
+
+def misleading_sources(log10_lr: _ArrayLike, sources: Sequence[str], log10_threshold: float,
+                       for_h1: bool = True) -> dict[str, float | int]:
+    """Misleading evidence counted in sources: how many suspects have any pair past the threshold.
+
+    `for_h1`: the LRs are H2 pairs and misleading means log10 LR > threshold (support for H1);
+    otherwise they are H1 pairs and misleading means log10 LR < -threshold. Returns the pair
+    rate, the source count k of n, and the one-sided 95% Clopper-Pearson upper limit of k / n.
+    """
+    llr = np.asarray(log10_lr, dtype=float).ravel()
+    src = np.asarray(list(sources), dtype=object)
+    if llr.shape != src.shape:
+        raise ValueError(f"log10_lr and sources differ in length: {llr.size} != {src.size}")
+    bad = llr > log10_threshold if for_h1 else llr < -log10_threshold
+    n = len(set(src))
+    k = len(set(src[bad]))
+    return {"pair_rate": float(bad.mean()) if llr.size else float("nan"), "n_pairs": int(llr.size),
+            "k_sources": k, "n_sources": n, "source_rate": k / n if n else float("nan"),
+            "upper_95": clopper_pearson_upper(k, n)}

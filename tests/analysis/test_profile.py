@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pytest
 
 from forensics.analysis._profile import CLIP, distinctive_agreement, distinctive_features, model_profiles
 
@@ -60,3 +61,26 @@ def test_empty_texts_give_an_empty_profile():
     prof = model_profiles(["a", "b", "c"], [[""], [""], [""]])
     assert prof.freq.shape == (3, 0)
     assert math.isnan(distinctive_agreement(prof, "a", "b", ["c", "a"]))
+
+
+def test_leave_one_out_agreements_equal_one_call_per_control():
+    from forensics.analysis._profile import leave_one_out_agreements
+
+    rng = np.random.default_rng(11)
+    models = [f"m{i}" for i in range(9)]
+    prof = model_profiles(models, [_texts(rng, []) for _ in models])
+    group = models[2:]
+    batch = leave_one_out_agreements(prof, "m0", group)
+    single = {x: distinctive_agreement(prof, x, "m0", [g for g in group if g != x]) for x in group}
+    assert batch.keys() == single.keys()
+    assert all(np.isfinite(v) for v in single.values())
+    np.testing.assert_allclose([batch[x] for x in group], [single[x] for x in group], rtol=0, atol=1e-12)
+    assert leave_one_out_agreements(prof, "m0", group, only=["m4"]) == {"m4": batch["m4"]}
+    assert all(np.isnan(v) for v in leave_one_out_agreements(prof, "m0", models[1:3]).values())
+
+
+def test_char_profiles_read_character_trigrams():
+    prof = model_profiles(["a", "b"], [["Hello!!"], ["hello??"]], kind="char")
+    assert "!!" not in prof.features and "o!!" in prof.features and "Hel" in prof.features
+    with pytest.raises(ValueError, match="unknown profile kind"):
+        model_profiles(["a"], [["x"]], kind="pos")

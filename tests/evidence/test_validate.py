@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import forensics
-from forensics.evidence import load_labels, validate_panel, validation_pairs
+from forensics.evidence import Fusion, load_labels, validate_panel, validation_pairs
 from tests.support.cli import run_cli
 from tests.synthetic import N_TOPIC, _pseudo_word, distil, draw_model, respond
 
@@ -83,11 +83,22 @@ def test_validate_panel_separates_synthetic_students(labels):
     assert {"pairs", "cllr", "cllr_min", "cllr_cal", "eer", "roc_auc", "rate_misleading_for_h1"} <= set(d)
     assert {"suspect", "reference", "label", "log10_lr"} <= set(d["pairs"][0])
     assert {p["label"] for p in d["pairs"]} == {"h1", "h2", "same", "other"}
-    assert 0 <= d["cllr_min"] <= d["cllr"] and d["n_h1"] == 5 and d["n_h2"] == 12
+    # same-weights pairs count as H1; sources are the distinct suspects of each class
+    assert 0 <= d["cllr_min"] <= d["cllr"] and d["n_h1"] == 5 + 2 and d["n_h2"] == 12
+    assert d["n_h1_sources"] == 5 and d["n_h2_sources"] == 6
     # synthetic students copy 80% of their teacher's habits: the system must see it
     assert d["roc_auc"] > 0.9 and d["teacher_top1"] == d["teacher_top1_of"] == 5
+    assert d["students_only"]["roc_auc"] > 0.9 and d["median_h1_log10_lr"] > 0 > d["max_h2_log10_lr"]
     same = [p for p in d["pairs"] if p["label"] == "same"]
-    assert same and min(p["score"] for p in same) > max(p["score"] for p in d["pairs"] if p["label"] == "h2")
+    assert same and min(p["log10_lr"] for p in same) > max(p["log10_lr"] for p in d["pairs"] if p["label"] == "h2")
+    # misleading evidence counted in sources, with a one-sided 95% upper limit
+    m = d["h2_lr_above_1"]
+    assert (m["k_sources"], m["n_sources"], m["n_pairs"]) == (0, 6, 12) and 0.3 < m["upper_95"] < 0.45
+    # the second scheme holds the reference's family out too: here a reference has no other students
+    assert d["reference_out"]["n_h1"] == 7 and d["reference_out"]["cllr"] >= d["cllr_min"]
+    null2 = [p for p in d["pairs"] if p["kind"] == "null2"]
+    assert null2 and all(p["p_value"] is not None and 0 <= p["p_value"] <= 1 for p in null2)
+    assert min(p["p_value"] for p in d["pairs"] if p["kind"] == "student_teacher") < 0.01
 
 
 def test_cli_validate_writes_json_and_html(tmp_path, labels):
@@ -100,11 +111,18 @@ def test_cli_validate_writes_json_and_html(tmp_path, labels):
     forensics.run_suite(models, out=tmp_path / "run", suites=[suite], progress=False, use_cache=False)
     (tmp_path / "labels.yaml").write_text(LABELS)
     r = run_cli("validate", str(tmp_path / "run"), "--labels", str(tmp_path / "labels.yaml"),
-                "--json", str(tmp_path / "v.json"), "--html", str(tmp_path / "v.html"))
+                "--json", str(tmp_path / "v.json"), "--html", str(tmp_path / "v.html"), "--no-embed",
+                "--fit", str(tmp_path / "cal.json"))
     assert r.returncode == 0, r.stderr
     assert "cllr" in r.stdout and "teacher_top1" in r.stdout
     assert "pair scores" in r.stderr  # progress bars go to stderr
     d = json.loads((tmp_path / "v.json").read_text())
-    assert d["format"] == "distill-forensics/validation/1" and len(d["pairs"]) > 20
+    assert d["format"] == "distill-forensics/validation/2" and len(d["pairs"]) > 20
+    fus = Fusion.load(tmp_path / "cal.json")
+    assert fus.n_sources == {"h1": 5, "h2": 6} and fus.weights and all(w > 0 for w in fus.weights)
+    cv = fus.provenance["cross_validated"]["leave_suspect_lineage_out"]
+    assert cv["cllr"] == pytest.approx(d["cllr"]) and fus.provenance["settings"]["n_models"] == 13
+    assert len(fus.provenance["models"]) == 13 and fus.provenance["embedding"] is None
+    assert "reference family out too" in r.stdout and "of 6 (≤" in r.stdout
     html = (tmp_path / "v.html").read_text()
     assert "Tippett plot" in html and html.count("data:image/png;base64,") == 2 and "<script" not in html

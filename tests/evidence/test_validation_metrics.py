@@ -276,3 +276,35 @@ def test_metrics_never_import_matplotlib():
             "m.validation_summary(x, y); m.ece(x, y); m.tippett(x, y); m.apply_elub(x, m.elub_bounds(x, y))\n"
             "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_weighted_elub_counts_sources():
+    from forensics.evidence import elub_bounds
+
+    rng = np.random.default_rng(5)
+    llr = np.r_[rng.normal(1, 1, 20), rng.normal(-1, 1, 30)]
+    lab = np.r_[np.ones(20, bool), np.zeros(30, bool)]
+    assert elub_bounds(llr, lab, weights=np.ones(50)) == elub_bounds(llr, lab)
+    # every comparison repeated three times, each copy weighing a third: the same sources
+    assert elub_bounds(np.repeat(llr, 3), np.repeat(lab, 3), weights=np.full(150, 1 / 3)) == \
+        elub_bounds(llr, lab)
+    # ... whereas counted as pairs, the copies would widen the bounds
+    wide = elub_bounds(np.repeat(llr, 3), np.repeat(lab, 3))
+    assert wide[0] <= elub_bounds(llr, lab)[0] and wide[1] >= elub_bounds(llr, lab)[1]
+    with pytest.raises(ValueError, match="positive"):
+        elub_bounds(llr, lab, weights=np.zeros(50))
+
+
+def test_clopper_pearson_and_misleading_sources():
+    from forensics.evidence import clopper_pearson_upper, misleading_sources
+
+    assert clopper_pearson_upper(0, 15) == pytest.approx(1 - 0.05 ** (1 / 15))
+    assert clopper_pearson_upper(3, 3) == 1.0 and clopper_pearson_upper(0, 0) == 1.0
+    from scipy.stats import binomtest
+
+    assert clopper_pearson_upper(4, 15) == pytest.approx(binomtest(4, 15).proportion_ci(0.90).high)
+    m = misleading_sources([0.5, -1, -1, 2.0, -0.2, 0.1], ["a", "a", "b", "c", "c", "d"], 0.0)
+    assert (m["k_sources"], m["n_sources"], m["n_pairs"]) == (3, 4, 6)
+    assert m["pair_rate"] == pytest.approx(3 / 6) and m["source_rate"] == 0.75
+    h1 = misleading_sources([0.5, -1.5, 2.0], ["a", "b", "c"], 1.0, for_h1=False)
+    assert h1["k_sources"] == 1 and h1["upper_95"] == pytest.approx(clopper_pearson_upper(1, 3))
