@@ -160,15 +160,23 @@ def _analyze(
     wm_gamma: Annotated[float, typer.Option("--watermark-gamma", help="The key's green share of the vocabulary.")] = 0.25,
     wm_delta: Annotated[float, typer.Option("--watermark-delta", help="The key's logit bias (recorded only).")] = 2.0,
     wm_context: Annotated[int, typer.Option("--watermark-context", help="The key's context width h (tokens).")] = 1,
+    calibration: Annotated[Optional[Path], typer.Option("--calibration", help="A calibration file (`validate --fit`) "
+                           "for the verdict's LR; default: the shipped one, fitted on the AlpacaEval dev panel. With "
+                           "--labels the run's own labelled pairs come first.")] = None,
 ) -> None:
-    """Test the suspect against each reference and the controls; store the evidence; print the verdict."""
+    """Test the suspect against each reference and the controls; store the evidence; print the verdict.
+
+    The verdict's LR comes from the first calibration that applies: the run's own labelled panel (--labels,
+    leaving the suspect's lineage out), else the calibration file, else the hand-set model; it says which.
+    """
     from forensics.evidence import load_labels, rank
 
     lab = load_labels(labels) if labels else None
     watermark = _watermark_evidence(wm_key, wm_tokenizer, wm_reference, reference, wm_gamma, wm_delta, wm_context)
     with _progress_printer() as progress:
         table = rank(run_dir, suspect, reference, control or None, seed=seed, jobs=jobs, labels=lab,
-                     progress=progress, watermark=watermark)
+                     progress=progress, watermark=watermark,
+                     calibration="shipped" if calibration is None else calibration)
     if as_json:
         payload = [row["evidence"].to_dict() | {"rank": int(row["rank"])} for _, row in table.iterrows()]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")

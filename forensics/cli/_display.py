@@ -47,6 +47,11 @@ def _print_verdicts(table) -> None:
         ev = r["evidence"]
         out.print(f"[bold]{escape(r['reference'])}[/]: {escape(r['wording'])}", highlight=False)
         out.print(f"  controls: {escape(r['controls'])}", highlight=False)
+        system = ev.settings.get("lr_system")
+        if system:
+            name = {"panel": "calibrated on the run's labelled panel", "file": "calibrated by the calibration file",
+                    "fallback": "hand-set model (no calibration applies)"}.get(system["source"], system["source"])
+            out.print(f"  LR system: {escape(name)}: {escape(str(system['why']))}", highlight=False)
         s = Table("analysis", "estimate [95% CI]", "of", "p", "Holm p", "log10 LR")
         for _, a in ev.summary.iterrows():
             info = analysis_info(str(a["analysis"]))

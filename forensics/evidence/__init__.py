@@ -17,7 +17,8 @@ from ._types import REASON_KINDS, Evidence, Minimums, Reason, Verdict
 from ._watermark import (RunKey, WatermarkEvidence, key_for_run, local_spec, model_watermark,
                          radioactivity_scores, radioactivity_table, recorded_watermarks, require_models,
                          tokenizer_spec, watermarked_contexts)
-from ._validate import Validation, fit_panel, validate_panel, validation_pairs
+from ._system import FILE_MIN_CONTROLS, CalibratedLR, apply_calibrated, calibrated_lr, file_applies, shipped_calibration
+from ._validate import Validation, fit_panel, labelled_table, validate_panel, validation_pairs
 from ._validation_metrics import (apply_elub, cllr, cllr_cal, cllr_min, clopper_pearson_upper, ece, eer,
                                   elub_bounds, misleading_rates, misleading_sources, roc_auc, tippett,
                                   validation_summary)
@@ -40,6 +41,13 @@ __all__ = [
     "Validation",
     "apply_elub",
     "EMBEDDING_MODEL",
+    "CalibratedLR",
+    "FILE_MIN_CONTROLS",
+    "apply_calibrated",
+    "calibrated_lr",
+    "file_applies",
+    "labelled_table",
+    "shipped_calibration",
     "FAMILY_STATISTICS",
     "FEATURES",
     "Fusion",

@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from forensics.core import InputError
 from forensics.store import Run, RunStore, load_run
 
 from ._analyze import analyze_responses
+from ._embeddings import MODEL_ID
+from ._fusion import Fusion
 from ._parallel import default_jobs
 from ._rank import rank_references
+from ._system import apply_calibrated, calibrated_lr, shipped_calibration
 from ._labels import Labels
 from ._types import Evidence, Reason
 from ._watermark import WatermarkEvidence
@@ -66,27 +70,62 @@ def responses_with_scores(run: Run) -> pd.DataFrame:
     return run.responses.merge(cols, on=["model", "probe_id", "sample"], how="left")
 
 
+def _calibration(calibration) -> Fusion | None:
+    """The calibration to use: a Fusion, a file's path, "shipped" (the packaged one) or None."""
+    if calibration is None or isinstance(calibration, Fusion):
+        return calibration
+    path = shipped_calibration() if calibration == "shipped" else Path(calibration)
+    if calibration == "shipped" and not path.exists():
+        return None
+    try:
+        return Fusion.load(path)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise InputError(f"cannot read calibration file {path}: {e}") from None
+
+
+def _calibrate(run: Run, ev: Evidence, suspect: str, reference: str, controls: list[str], labels, fus,
+               embed, progress) -> None:
+    """Replace the verdict's LR by the one LR system's (see `_system`), or state the fallback."""
+    own = embed is None  # the run's MiniLM embedder: its population is cached under the model's name
+    cal = calibrated_lr(run.responses, suspect, reference, controls, labels=labels, calibration=fus,
+                        embed=_embedder(run, [], None) if own else (embed or None),
+                        embedding=MODEL_ID if own else None, cache_dir=run.path / "cache", progress=progress)
+    apply_calibrated(ev, cal)
+
+
 def _provenance(run: Run) -> dict:
     return {"run_manifest_hash": run.manifest.get("manifest_hash"), "n_responses": int(len(run.responses))}
 
 
 def analyze(run: Run | str | Path, suspect: str, reference: str, controls: Sequence[str] | None = None, *,
             seed: int = 0, store: bool = True, embed=None, progress=None,
-            watermark: WatermarkEvidence | None = None) -> Evidence:
+            watermark: WatermarkEvidence | None = None, labels: Labels | None = None,
+            calibration="shipped") -> Evidence:
     """Evidence for H1 "suspect was trained on reference's outputs" against H2 "independent".
 
     `controls` defaults to every other model in the run. The evidence is stored in the run
     (table `evidence`) unless `store=False`. Same run and seed, same numbers. `progress(what,
     done, total)` hears of the embedding of texts not yet in the run's cache. `watermark`: the
     reference's watermark key and tokenizer, for the radioactivity analysis (only its settings and
-    SHA-256 are stored).
+    SHA-256 are stored). `labels` and `calibration` (a Fusion, a file, "shipped" or None) choose the
+    calibration of the verdict's LR as `_system` says; with `labels` the controls are the admissible
+    ones (explicit `controls` are then refused).
     """
     run = _as_run(run)
+    fus = _calibration(calibration)
+    if labels is not None:
+        if controls:
+            raise InputError("give either labels or controls, not both")
+        adm = labels.admissible_controls(sorted(run.responses["model"].unique()), suspect, reference)
+        controls = adm.admitted
     ctrl = _roles(run, suspect, [reference], controls)
     ev = analyze_responses(responses_with_scores(run), suspect, reference, ctrl, seed=seed,
                            embed=_embedder(run, [suspect, reference, *ctrl], progress) if embed is None
                            else embed, watermark=watermark)
     ev.settings.update(_provenance(run))
+    if labels is not None:
+        _note_admission(ev, adm)
+    _calibrate(run, ev, suspect, reference, ctrl, labels, fus, embed, progress)
     if store:
         _store(run, suspect, reference, ctrl, ev)
     return ev
@@ -95,15 +134,17 @@ def analyze(run: Run | str | Path, suspect: str, reference: str, controls: Seque
 def rank(run: Run | str | Path, suspect: str, references: Sequence[str], controls: Sequence[str] | None = None, *,
          seed: int = 0, store: bool = True, embed=None, jobs: int = 1,
          labels: Labels | None = None, progress=None,
-         watermark: WatermarkEvidence | None = None) -> pd.DataFrame:
+         watermark: WatermarkEvidence | None = None, calibration="shipped") -> pd.DataFrame:
     """Rank candidate references for the suspect, each with its own evidence (column `evidence`).
 
     `jobs` > 1 (0: every core) assesses three or more candidates on several processes; the
     numbers are the same. With `labels`, each reference's controls are the models of the run
     documented as independent of it and unrelated to the suspect (explicit `controls` are then
     refused); the verdict lists who was admitted and who was excluded, and why. `progress` as
-    in `analyze`; `watermark`: one candidate's key (`watermark.reference`) and tokenizer."""
+    in `analyze`; `watermark`: one candidate's key (`watermark.reference`) and tokenizer;
+    `calibration` as in `analyze`. The table is sorted by the verdicts' (calibrated) LRs."""
     run = _as_run(run)
+    fus = _calibration(calibration)
     ctrl = _roles(run, suspect, references, controls)
     admissions = None
     if labels is not None:
@@ -118,12 +159,26 @@ def rank(run: Run | str | Path, suspect: str, references: Sequence[str], control
                             controls_by_reference=None if admissions is None else
                             {r: a.admitted for r, a in admissions.items()}, watermark=watermark)
     for _, row in table.iterrows():
-        row["evidence"].settings.update(_provenance(run))
+        ev = row["evidence"]
+        ev.settings.update(_provenance(run))
+        ctrl_k = [c for c in row["controls"].split(", ") if c]
         if admissions is not None:
-            _note_admission(row["evidence"], admissions[row["reference"]])
+            _note_admission(ev, admissions[row["reference"]])
+        _calibrate(run, ev, suspect, row["reference"], ctrl_k, labels, fus, embed, progress)
         if store:
-            ctrl_k = [c for c in row["controls"].split(", ") if c]
-            _store(run, suspect, row["reference"], ctrl_k, row["evidence"])
+            _store(run, suspect, row["reference"], ctrl_k, ev)
+    return _resorted(table)
+
+
+def _resorted(table: pd.DataFrame) -> pd.DataFrame:
+    """The ranking again from the verdicts, which calibration may have changed."""
+    if table.empty:
+        return table
+    for col, get in (("log10_lr", lambda v: v.log10_lr), ("level", lambda v: v.level),
+                     ("wording", lambda v: v.wording), ("inconclusive", lambda v: v.inconclusive)):
+        table[col] = [get(ev.verdict) for ev in table["evidence"]]
+    table = table.sort_values("log10_lr", ascending=False, kind="mergesort").reset_index(drop=True)
+    table["rank"] = np.arange(1, len(table) + 1)
     return table
 
 

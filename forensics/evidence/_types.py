@@ -12,7 +12,7 @@ import pandas as pd
 from forensics.analysis import Exhibit
 
 # The kinds of reason a verdict gives, in the order a reader needs them.
-REASON_KINDS = ("inconclusive", "combination", "robustness", "controls", "not_used", "assumption",
+REASON_KINDS = ("calibration", "inconclusive", "combination", "robustness", "controls", "not_used", "assumption",
                 "cannot_separate", "note")
 
 

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from forensics.analysis import Population
+
 from ._calibration import H1_LABELS, TRAIN_KINDS, cross_validated_fusion, _fit_on, held_out_groups
 from ._fusion import C_FUSION, FAMILY_STATISTICS, MIN_SOURCES, Fusion
 from ._labels import Labels
@@ -130,6 +132,19 @@ def _figures(table: pd.DataFrame, labels: Labels) -> dict:
     return out
 
 
+def labelled_table(pop: Population, labels: Labels, *, cache: dict | None = None,
+                   progress: Progress | None = None) -> pd.DataFrame:
+    """Every labelled pair of the population with its features against its admissible controls, its
+    label and kind: the table both `validate_panel` and a labelled `analyze` calibrate on."""
+    pairs = validation_pairs(labels, pop.models)
+    table = pair_features(pop, [(s, r) for s, r, _, _ in pairs],
+                          lambda s, r: labels.admissible_controls(pop.models, s, r).admitted,
+                          cache={} if cache is None else cache, progress=progress)
+    table["label"] = [lab for _, _, lab, _ in pairs]
+    table["kind"] = [kind for _, _, _, kind in pairs]
+    return table
+
+
 def validate_panel(df: pd.DataFrame, labels: Labels, *, progress: Progress | None = None,
                    embed: Callable[[list[str]], np.ndarray] | None = None, embedding: str | None = None,
                    cache_dir: Path | None = None, measures: Sequence[str] = FEATURE_MEASURES) -> Validation:
@@ -146,12 +161,8 @@ def validate_panel(df: pd.DataFrame, labels: Labels, *, progress: Progress | Non
     def controls(s: str, r: str) -> list[str]:
         return labels.admissible_controls(models, s, r).admitted
 
-    pairs = validation_pairs(labels, models)
     stats_cache: dict = {}  # every (model, reference[, controls]) statistic is computed once
-    table = pair_features(pop, [(s, r) for s, r, _, _ in pairs], controls, cache=stats_cache,
-                          progress=progress)
-    table["label"] = [lab for _, _, lab, _ in pairs]
-    table["kind"] = [kind for _, _, _, kind in pairs]
+    table = labelled_table(pop, labels, cache=stats_cache, progress=progress)
     out, fits = cross_validated_fusion(table, labels.group, "suspect")
     ref, ref_fits = cross_validated_fusion(table, labels.group, "reference")
     out["log10_lr_reference_out"] = ref["log10_lr"].to_numpy()
@@ -171,7 +182,8 @@ def validate_panel(df: pd.DataFrame, labels: Labels, *, progress: Progress | Non
 
 
 def _case_figures(table: pd.DataFrame, labels: Labels) -> dict:
-    """Teacher top-1, medians and the acceptance-style shares the closing notes quote."""
+    """Teacher top-1 (strictly above every other reference: ELUB bounds make ties), medians and the
+    acceptance-style shares the closing notes quote."""
     lr = table.set_index(["suspect", "reference"])["log10_lr"]
     refs = labels.references
     top, n = 0, 0
@@ -181,7 +193,9 @@ def _case_figures(table: pd.DataFrame, labels: Labels) -> dict:
         if not teachers or not any(np.isfinite(v) for v in cand.values()):
             continue
         n += 1
-        top += max(cand, key=lambda r: cand[r] if np.isfinite(cand[r]) else -np.inf) in teachers
+        best = max(cand[r] if np.isfinite(cand[r]) else -np.inf for r in teachers)
+        others = [cand[r] for r in cand if r not in teachers and np.isfinite(cand[r])]
+        top += all(best > x for x in others)  # a tie with another reference is not a top-1
     h1 = table.loc[table["kind"] == "student_teacher", "log10_lr"].to_numpy(float)
     h2 = table.loc[table["kind"] == "independent_reference", "log10_lr"].to_numpy(float)
     null2 = table[table["kind"] == "null2"]
@@ -211,6 +225,10 @@ def fit_panel(validation: Validation, provenance: dict | None = None) -> Fusion:
     figures = {"leave_suspect_lineage_out": {k: _plain(validation.summary.get(k)) for k in keep},
                "leave_reference_family_out": {k: _plain(validation.summary.get("reference_out", {}).get(k))
                                               for k in keep}}
+    main = table[table["kind"].isin(MAIN_KINDS) & np.isfinite(table["log10_lr"].to_numpy(float))]
+    is_h1 = main["label"].isin(H1_LABELS).to_numpy()
+    figures["log10_lrs"] = {"h1": [round(float(x), 6) for x in main.loc[is_h1, "log10_lr"]],
+                            "h2": [round(float(x), 6) for x in main.loc[~is_h1, "log10_lr"]]}
     fus.provenance = {**(provenance or {}), "settings": _plain(validation.settings),
                       "cross_validated": figures,
                       "n_controls": {"min": int(table["n_controls"].min()), "max": int(table["n_controls"].max())},

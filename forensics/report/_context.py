@@ -21,6 +21,7 @@ from . import _figures as figures
 from . import _plots as plots
 from ._exhibits import _build_exhibits
 from ._radioactivity import _radioactivity_context
+from ._validation_section import _validation_context
 from ._format import (
     DASH,
     _anchor,
@@ -216,6 +217,7 @@ def _pair_context(ev: Evidence, idx: int, texts: dict, probes: dict, created_at:
         "min_p_holm": _fmt_p(p_holm.min()) if len(p_holm) else DASH,
         "lr_figure": overview[0], "null_figure": overview[1],
         "radioactivity": _radioactivity_context(ev),
+        "validation": _validation_context(st),
         "exhibits": _build_exhibits(ev.exhibits, texts, probes, suspect, reference, controls, _title,
                                     reasoning=reasoning),
         "tables": tables, "settings": settings, "created_at": _cell(created_at) if created_at else "",

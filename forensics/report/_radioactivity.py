@@ -81,6 +81,7 @@ def _radioactivity_context(ev: Evidence) -> dict | None:
         "ci_low": _fmt_signed(_num(row.get("ci_low")), 3), "ci_high": _fmt_signed(_num(row.get("ci_high")), 3),
         "significant": _num(row.get("p_value")) < 0.05,
         "used": bool(row.get("applicable")) and math.isfinite(llr), "log10_lr": _fmt_signed(llr),
+        "own_tier": (ev.settings.get("lr_system") or {}).get("source") in ("panel", "file"),
         "skip_reason": "" if bool(row.get("applicable")) else _cell(row.get("note")),
         "controls": [_model_row(r, gamma) for (_, r), role in zip(table.iterrows(), roles) if role == "control"],
         "reference": [_model_row(r, gamma) for (_, r), role in zip(table.iterrows(), roles) if role == "reference"],

@@ -126,3 +126,13 @@ def test_cli_validate_writes_json_and_html(tmp_path, labels):
     assert "reference family out too" in r.stdout and "of 6 (≤" in r.stdout
     html = (tmp_path / "v.html").read_text()
     assert "Tippett plot" in html and html.count("data:image/png;base64,") == 2 and "<script" not in html
+
+
+def test_a_tie_with_another_reference_is_not_a_teacher_top1(labels):
+    from forensics.evidence._validate import _case_figures
+
+    rows = [("alpha-1", "ra", "h1", "student_teacher", 0.3), ("alpha-1", "rb", "other", "other", 0.3),
+            ("beta-1", "rb", "h1", "student_teacher", 0.5), ("beta-1", "ra", "other", "other", 0.1)]
+    t = pd.DataFrame(rows, columns=["suspect", "reference", "label", "kind", "log10_lr"])
+    f = _case_figures(t, labels)
+    assert (f["teacher_top1"], f["teacher_top1_of"]) == (1, 2)
