@@ -41,7 +41,8 @@ CANNOT_SEPARATE = (
 
 def _propositions(suspect: str, reference: str, controls: Sequence[str]) -> dict[str, str]:
     """H1 and H2 in words."""
-    return {"H1": f"{suspect} was trained on outputs of {reference} (distillation).",
+    return {"H1": f"{suspect} derives from {reference}: it was trained on {reference}'s outputs "
+                  f"(distillation), or it is {reference}'s weights re-hosted or fine-tuned.",
             "H2": f"{suspect} was developed independently of {reference}: it resembles "
                   f"{reference} no more than independent models ({', '.join(controls)}) do."}
 
