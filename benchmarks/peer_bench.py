@@ -91,8 +91,8 @@ def peer_scores(df: pd.DataFrame, labels, pairs: list[tuple[str, str, str, str]]
     return pd.DataFrame(out)
 
 
-def cross_validated(table: pd.DataFrame, column: str, group) -> pd.DataFrame:
-    """The column calibrated per pair leaving the suspect's lineage out (as the fused system is)."""
+def cross_validated(table: pd.DataFrame, columns: list[str], group) -> pd.DataFrame:
+    """The columns fused and calibrated per pair leaving the suspect's lineage out (as the system is)."""
     out = table.copy()
     fits: dict = {}
     llr = []
@@ -101,10 +101,10 @@ def cross_validated(table: pd.DataFrame, column: str, group) -> pd.DataFrame:
         if held not in fits:
             train = out[_training_mask(out, held, group)]
             y = train["label"].isin(H1_LABELS).to_numpy()
-            fits[held] = (fit_fusion(train[[column]].to_numpy(float), y, list(train["suspect"]),
-                                     features=[column]) if _can_fit(y, train["suspect"]) else None)
+            fits[held] = (fit_fusion(train[columns].to_numpy(float), y, list(train["suspect"]),
+                                     features=columns) if _can_fit(y, train["suspect"]) else None)
         fus = fits[held]
-        llr.append(float(fus.log10_lr([[out[column].iloc[k]]])[0]) if fus else np.nan)
+        llr.append(float(fus.log10_lr([out[columns].iloc[k].to_numpy(float)])[0]) if fus else np.nan)
     out["log10_lr"] = llr
     return out
 
@@ -126,7 +126,7 @@ def main() -> None:
     print(f"fused system (validate): {time.time() - t0:.0f} s")
     t1 = time.time()
     pairs = validation_pairs(labels, fused.settings["models"])
-    peer = cross_validated(peer_scores(run.responses, labels, pairs), "peer", labels.group)
+    peer = cross_validated(peer_scores(run.responses, labels, pairs), ["peer"], labels.group)
     print(f"peer: {time.time() - t1:.0f} s")
     figs = {"fused": _figures(fused.pairs, labels), "peer": _figures(peer, labels)}
     keys = ("cllr", "cllr_min", "cllr_cal", "roc_auc", "teacher_top1", "median_h1_log10_lr", "max_h2_log10_lr",
@@ -143,6 +143,18 @@ def main() -> None:
         so = figs[name].get("students_only", {})
         print(f"{name} students only: Cllr {so.get('cllr', float('nan')):.3f}, Cllr_min "
               f"{so.get('cllr_min', float('nan')):.3f}, AUC {so.get('roc_auc', float('nan')):.3f}")
+    # the peer's logit P(R) as a third family of the fusion (item 8, tried; not shipped)
+    both = fused.pairs.drop(columns=["log10_lr"]).merge(peer[["suspect", "reference", "peer"]],
+                                                       on=["suspect", "reference"])
+    both["family.attribution"] = np.log(both["peer"] / (1 - both["peer"]))
+    print("fused features (same folds)         Cllr  Cllr_min   AUC  students: Cllr_min   AUC  top-1")
+    for cols in (["family.similarity", "family.stylometry"], ["family.attribution"],
+                 ["family.stylometry", "family.attribution"],
+                 ["family.similarity", "family.stylometry", "family.attribution"]):
+        f = _figures(cross_validated(both, cols, labels.group), labels)
+        so = f["students_only"]
+        print(f"{' + '.join(c.split('.')[1] for c in cols):<35}{f['cllr']:>6.3f}{f['cllr_min']:>10.3f}"
+              f"{f['roc_auc']:>6.3f}{so['cllr_min']:>20.3f}{so['roc_auc']:>6.3f}{f['teacher_top1']:>7d}")
     if a.json:
         a.json.write_text(json.dumps({"fused": figs["fused"], "peer": figs["peer"],
                                       "peer_pairs": peer.to_dict("records")}, indent=1, default=float) + "\n")
