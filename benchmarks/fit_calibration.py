@@ -29,7 +29,8 @@ from forensics._version import __version__  # noqa: E402
 from forensics.evidence import EMBEDDING_MODEL, Embedder, fit_panel, load_labels, validate_panel  # noqa: E402
 
 
-def _commit() -> str:
+def commit() -> str:
+    """The short commit of this checkout ('unknown' outside git)."""
     try:
         return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                               text=True, check=True).stdout.strip()
@@ -48,7 +49,7 @@ def main() -> None:
     a = ap.parse_args()
     run_dir = a.run or Path(tempfile.mkdtemp()) / "run"
     print(f"command: python benchmarks/fit_calibration.py {' '.join(sys.argv[1:])}")
-    print(f"commit {_commit()}, distill-forensics {__version__}")
+    print(f"commit {commit()}, distill-forensics {__version__}")
     t0 = time.time()
     files = sorted(a.data.glob("*.json"))
     if not (run_dir / "run.sqlite").exists():
@@ -68,7 +69,7 @@ def main() -> None:
     print(f"validate: {time.time() - t2:.0f} s")
     prov = {"panel": a.data.name, "labels": a.labels.name,
             "labels_sha256": hashlib.sha256(a.labels.read_bytes()).hexdigest(),
-            "commit": _commit(), "tool_version": __version__,
+            "commit": commit(), "tool_version": __version__,
             "embedding": None if emb is None else EMBEDDING_MODEL,
             "command": "python benchmarks/fit_calibration.py " + " ".join(sys.argv[1:])}
     fus = fit_panel(v, prov)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -36,16 +35,9 @@ from forensics.evidence import validate_panel, validation_pairs  # noqa: E402
 from forensics.evidence._calibration import H1_LABELS, _training_mask  # noqa: E402
 from forensics.evidence._fusion import _can_fit  # noqa: E402
 from forensics.evidence._validate import _figures  # noqa: E402
+from fit_calibration import commit  # noqa: E402
 
 SEED = 0
-
-
-def _commit() -> str:
-    try:
-        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def texts_matrix(df: pd.DataFrame) -> tuple[list[str], list[str], dict[str, list[str]]]:
@@ -116,7 +108,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None)
     a = ap.parse_args()
     print(f"command: python benchmarks/peer_bench.py {' '.join(sys.argv[1:])}")
-    print(f"commit {_commit()}")
+    print(f"commit {commit()}")
     run = forensics.load_run(a.run)
     labels = load_labels(a.labels)
     t0 = time.time()

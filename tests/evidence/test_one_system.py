@@ -7,20 +7,14 @@ import pytest
 import forensics
 from forensics.evidence import (FILE_MIN_CONTROLS, Fusion, analyze, calibrated_lr, fit_panel, load_labels,
                                 shipped_calibration, validate_panel)
-from tests.evidence.test_validate import LABELS, panel
+from tests.evidence.test_validate import LABELS, collect_panel
 
 
 @pytest.fixture(scope="module")
 def labelled_run(tmp_path_factory):
     """The synthetic labelled panel of test_validate, collected into a run by callable models."""
     tmp = tmp_path_factory.mktemp("one-system")
-    df = panel()
-    models = [(m, (lambda texts: lambda messages, params: texts[messages[-1]["content"]])(
-        dict(zip(g["prompt"], g["text"])))) for m, g in df.groupby("model")]
-    suite = forensics.Suite(name="syn", version="1", description="synthetic", probes=[
-        forensics.Probe(id=pid, category="style", prompt=prompt)
-        for pid, prompt in df.drop_duplicates("probe_id")[["probe_id", "prompt"]].itertuples(index=False)])
-    forensics.run_suite(models, out=tmp / "run", suites=[suite], progress=False, use_cache=False)
+    collect_panel(tmp / "run")
     (tmp / "labels.yaml").write_text(LABELS)
     return forensics.load_run(tmp / "run"), load_labels(tmp / "labels.yaml")
 

@@ -51,6 +51,17 @@ def panel(seed: int = 3) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def collect_panel(out) -> None:
+    """The synthetic panel collected into run OUT by callable models answering its probes."""
+    df = panel()
+    models = [(m, (lambda texts: lambda messages, params: texts[messages[-1]["content"]])(
+        dict(zip(g["prompt"], g["text"])))) for m, g in df.groupby("model")]
+    suite = forensics.Suite(name="syn", version="1", description="synthetic", probes=[
+        forensics.Probe(id=pid, category="style", prompt=prompt)
+        for pid, prompt in df.drop_duplicates("probe_id")[["probe_id", "prompt"]].itertuples(index=False)])
+    forensics.run_suite(models, out=out, suites=[suite], progress=False, use_cache=False)
+
+
 @pytest.fixture(scope="module")
 def labels(tmp_path_factory):
     p = tmp_path_factory.mktemp("labels") / "labels.yaml"
@@ -102,13 +113,7 @@ def test_validate_panel_separates_synthetic_students(labels):
 
 
 def test_cli_validate_writes_json_and_html(tmp_path, labels):
-    df = panel()
-    models = [(m, (lambda texts: lambda messages, params: texts[messages[-1]["content"]])(
-        dict(zip(g["prompt"], g["text"])))) for m, g in df.groupby("model")]
-    suite = forensics.Suite(name="syn", version="1", description="synthetic", probes=[
-        forensics.Probe(id=pid, category="style", prompt=prompt)
-        for pid, prompt in df.drop_duplicates("probe_id")[["probe_id", "prompt"]].itertuples(index=False)])
-    forensics.run_suite(models, out=tmp_path / "run", suites=[suite], progress=False, use_cache=False)
+    collect_panel(tmp_path / "run")
     (tmp_path / "labels.yaml").write_text(LABELS)
     r = run_cli("validate", str(tmp_path / "run"), "--labels", str(tmp_path / "labels.yaml"),
                 "--json", str(tmp_path / "v.json"), "--html", str(tmp_path / "v.html"), "--no-embed",
