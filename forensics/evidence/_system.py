@@ -3,7 +3,9 @@ calibrated by the calibration that applies, in this order:
 
 1. `panel`: the run holds a labelled panel (`labels`), and once every pair of the suspect's
    lineage is held out it still has >= 2 H1 and H2 sources. The fusion is fitted exactly as
-   `forensics validate` fits it for this pair's row, so the two give the same log10 LR.
+   `forensics validate` fits it for this pair's row, so the two give the same log10 LR. A suspect
+   the labels do not list (the model being audited against the panel) gets the same fit, applied
+   to its features against the case's controls.
 2. `file`: a calibration file (`--calibration`, by default the shipped one fitted on the AlpacaEval
    dev panel) whose conditions the case meets: enough controls and probes, the same embedding.
 3. `fallback`: neither applies; the verdict keeps the hand-set model of `_likelihood` and says so.
@@ -84,7 +86,11 @@ def calibrated_lr(df: pd.DataFrame, suspect: str, reference: str, controls: Sequ
         held = held_out_groups(suspect, reference, labels.group, "suspect")
         fus = _fit_on(table, _training_mask(table, held, labels.group), {"labels": "the run's own labels",
                                                                          "embedding": embedding})
-        if fus is not None and len(row):
+        unlabelled = suspect not in labels and reference in labels.references
+        if fus is not None and (len(row) or unlabelled):
+            if not len(row):  # an unlabelled suspect audited against the panel: its case's controls
+                row = pair_features(pop, [(suspect, reference)],
+                                    lambda s, r: [c for c in controls if c not in (s, r)])
             feats = {f: float(row[f].iloc[0]) for f in fus.features}
             return CalibratedLR(float(fus.frame_lr(row)[0]), "panel",
                                 f"fitted on the run's labelled pairs, leaving {suspect}'s lineage group "

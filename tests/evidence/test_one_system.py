@@ -61,3 +61,16 @@ def test_the_shipped_calibration_records_its_panel():
     assert {"leave_suspect_lineage_out", "leave_reference_family_out"} <= set(cv)
     assert 0 <= cv["leave_suspect_lineage_out"]["cllr_min"] <= cv["leave_suspect_lineage_out"]["cllr"]
     assert fus.n_sources["h1"] >= 10 and fus.n_sources["h2"] >= 10 and fus.elub[0] < 0 < fus.elub[1]
+
+
+@pytest.mark.slow
+def test_an_unlabelled_suspect_is_calibrated_on_the_panel(labelled_run, tmp_path):
+    run, labels = labelled_run
+    (tmp_path / "l.yaml").write_text("\n".join(line for line in LABELS.splitlines() if "beta-2" not in line))
+    partial = load_labels(tmp_path / "l.yaml")
+    assert "beta-2" not in partial
+    ev = analyze(run, "beta-2", "rb", labels=partial, embed=False, calibration=None, store=False)
+    system = ev.settings["lr_system"]
+    assert system["source"] == "panel" and "(beta) out" in system["why"]
+    assert ev.verdict.log10_lr > 0  # a student of rb the panel has not seen, told apart from the independents
+    assert "beta-1" not in ev.settings["controls"]  # the suspect's own model line is never its control
