@@ -141,3 +141,23 @@ def test_a_tie_with_another_reference_is_not_a_teacher_top1(labels):
     t = pd.DataFrame(rows, columns=["suspect", "reference", "label", "kind", "log10_lr"])
     f = _case_figures(t, labels)
     assert (f["teacher_top1"], f["teacher_top1_of"]) == (1, 2)
+
+
+@pytest.mark.slow  # loads the bundled MiniLM
+def test_cli_validate_embeds_once_and_caches_the_population(tmp_path):
+    collect_panel(tmp_path / "run")
+    (tmp_path / "labels.yaml").write_text(LABELS)
+    args = ("validate", str(tmp_path / "run"), "--labels", str(tmp_path / "labels.yaml"))
+    first = run_cli(*args, "--json", str(tmp_path / "a.json"))
+    assert first.returncode == 0, first.stderr
+    cached = list((tmp_path / "run" / "cache").glob("population-*.npz"))
+    assert len(cached) == 1 and (tmp_path / "run" / "cache" / "embeddings").is_dir()
+    stamp = cached[0].stat().st_mtime_ns
+    second = run_cli(*args, "--json", str(tmp_path / "b.json"))
+    assert second.returncode == 0 and cached[0].stat().st_mtime_ns == stamp  # read back, not recomputed
+    a, b = (json.loads((tmp_path / f).read_text()) for f in ("a.json", "b.json"))
+    assert "embedding" in a["settings"]["measures"] and a["pairs"] == b["pairs"]
+    no_embed = run_cli(*args, "--no-embed", "--json", str(tmp_path / "c.json"))
+    c = json.loads((tmp_path / "c.json").read_text())
+    assert no_embed.returncode == 0 and "embedding" not in c["settings"]["measures"]
+    assert len(list((tmp_path / "run" / "cache").glob("population-*.npz"))) == 2
