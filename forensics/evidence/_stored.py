@@ -84,12 +84,13 @@ def _calibration(calibration) -> Fusion | None:
 
 
 def _calibrate(run: Run, ev: Evidence, suspect: str, reference: str, controls: list[str], labels, fus,
-               embed, progress) -> None:
+               embed, progress, memo: dict | None = None) -> None:
     """Replace the verdict's LR by the one LR system's (see `_system`), or state the fallback."""
     own = embed is None  # the run's MiniLM embedder: its population is cached under the model's name
     cal = calibrated_lr(run.responses, suspect, reference, controls, labels=labels, calibration=fus,
                         embed=_embedder(run, [], None) if own else (embed or None),
-                        embedding=MODEL_ID if own else None, cache_dir=run.path / "cache", progress=progress)
+                        embedding=MODEL_ID if own else None, cache_dir=run.path / "cache", progress=progress,
+                        memo=memo)
     apply_calibrated(ev, cal)
 
 
@@ -158,13 +159,14 @@ def rank(run: Run | str | Path, suspect: str, references: Sequence[str], control
                             jobs=jobs if jobs > 0 else default_jobs(),
                             controls_by_reference=None if admissions is None else
                             {r: a.admitted for r, a in admissions.items()}, watermark=watermark)
+    memo: dict = {}  # the population and labelled table, made once for every reference
     for _, row in table.iterrows():
         ev = row["evidence"]
         ev.settings.update(_provenance(run))
         ctrl_k = [c for c in row["controls"].split(", ") if c]
         if admissions is not None:
             _note_admission(ev, admissions[row["reference"]])
-        _calibrate(run, ev, suspect, row["reference"], ctrl_k, labels, fus, embed, progress)
+        _calibrate(run, ev, suspect, row["reference"], ctrl_k, labels, fus, embed, progress, memo)
         if store:
             _store(run, suspect, row["reference"], ctrl_k, ev)
     return _resorted(table)

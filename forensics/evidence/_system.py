@@ -73,15 +73,22 @@ def file_applies(fus: Fusion, n_controls: int, n_probes: int, embedding: str | N
 def calibrated_lr(df: pd.DataFrame, suspect: str, reference: str, controls: Sequence[str], *,
                   labels: Labels | None = None, calibration: Fusion | None = None,
                   embed: Callable[[list[str]], np.ndarray] | None = None, embedding: str | None = None,
-                  cache_dir: Path | None = None, progress=None) -> CalibratedLR:
-    """The pair's log10 LR under the first calibration that applies (see the module docstring)."""
-    pop = run_population(df, cache_dir=cache_dir, embed=embed, embedding=embedding,
-                         measures=FEATURE_MEASURES, progress=progress)
+                  cache_dir: Path | None = None, progress=None, memo: dict | None = None) -> CalibratedLR:
+    """The pair's log10 LR under the first calibration that applies (see the module docstring).
+    `memo`: a dict shared by calls on the same run and labels (a ranking), so the population and
+    the labelled table are made once."""
+    memo = {} if memo is None else memo
+    if "population" not in memo:
+        memo["population"] = run_population(df, cache_dir=cache_dir, embed=embed, embedding=embedding,
+                                            measures=FEATURE_MEASURES, progress=progress)
+    pop = memo["population"]
     why_not = []
     if labels is not None:
         from ._validate import labelled_table
 
-        table = labelled_table(pop, labels)
+        if "labelled" not in memo:
+            memo["labelled"] = labelled_table(pop, labels)
+        table = memo["labelled"]
         row = table[(table["suspect"] == suspect) & (table["reference"] == reference)]
         held = held_out_groups(suspect, reference, labels.group, "suspect")
         fus = _fit_on(table, _training_mask(table, held, labels.group), {"labels": "the run's own labels",

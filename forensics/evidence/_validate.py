@@ -92,16 +92,15 @@ def _p_values(pop, table: pd.DataFrame, controls, cache: dict, fits: dict, group
     """One-sided predictive p of S's fused score among its controls' (each scored as if it were the
     suspect, against the other controls), under the pair's own cross-validated fusion."""
     out = []
-    for s, r in zip(table["suspect"], table["reference"]):
+    for k, (s, r) in enumerate(zip(table["suspect"], table["reference"])):
         fus = fits.get(held_out_groups(s, r, group, scheme))
         ctrl = [c for c in controls(s, r) if c not in (s, r)]
         if fus is None or len(ctrl) < 3:
             out.append(np.nan)
             continue
-        own = pair_features(pop, [(s, r)], lambda a, b: ctrl, cache=cache)
         as_s = pair_features(pop, [(c, r) for c in ctrl],
                              lambda c, rr: [x for x in ctrl if x != c], cache=cache)
-        score = float(fus.score(own[list(fus.features)].to_numpy(float))[0])
+        score = float(fus.score(table.iloc[[k]][list(fus.features)].to_numpy(float))[0])  # S's own row
         null = fus.score(as_s[list(fus.features)].to_numpy(float))
         k = len(null)
         sd = null.std(ddof=1)
