@@ -25,7 +25,13 @@ from forensics.backends import (
     Response,
     load_tokenizer,
 )
-from forensics.collect import RunSettings, RunSummary, import_transcripts, run_suite
+from forensics.collect import (
+    RunSettings,
+    RunSummary,
+    import_panel,
+    import_transcripts,
+    run_suite,
+)
 from forensics.core import ForensicsError, InputError, IntegrityError, RunDirError
 from forensics.probes import Probe, Suite, bundled_suites, load_suite
 from forensics.store import Run, export_run, load_run, verify_run
@@ -59,6 +65,7 @@ __all__ = [
     "analyze_responses",
     "bundled_suites",
     "export_run",
+    "import_panel",
     "import_transcripts",
     "load_key",
     "load_run",

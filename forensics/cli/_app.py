@@ -14,7 +14,7 @@ from rich.table import Table
 
 from forensics.core import ForensicsError, InputError
 
-from ._display import _print_verdicts, _progress_printer, _safe, err, out
+from ._display import _safe, err, out
 from ._watermark import watermark_app
 
 app = typer.Typer(
@@ -140,74 +140,6 @@ def _errors(run_dir: RunDir) -> None:
     out.print(t)
 
 
-@app.command("analyze")
-def _analyze(
-    run_dir: RunDir,
-    suspect: Annotated[str, typer.Option("--suspect", "-S", help="The model under suspicion.")],
-    reference: Annotated[list[str], typer.Option("--reference", "-R", help="Candidate teacher (repeatable: ranks them).")],
-    control: Annotated[list[str], typer.Option("--control", "-C", help="Independent control (repeatable; default: every other model).")] = [],
-    seed: Annotated[int, typer.Option(help="Seed for permutations and bootstraps.")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the evidence as JSON.")] = False,
-    jobs: Annotated[int, typer.Option(min=0, help="Processes when ranking 3+ references (0: every core). Same numbers either way.")] = 0,
-    labels: Annotated[Optional[Path], typer.Option("--labels", help="Lineage labels (YAML): each reference's controls are "
-                      "the models documented as independent of it and unrelated to the suspect.")] = None,
-    wm_key: Annotated[Path | None, typer.Option("--watermark-key", help="The reference's watermark key file: test "
-                      "whether the suspect's texts carry its green-list bias (radioactivity). Only its SHA-256 is stored.")] = None,
-    wm_tokenizer: Annotated[str | None, typer.Option("--watermark-tokenizer", help="The reference's local model spec "
-                            "whose tokenizer the key's green lists use, e.g. llamacpp:qwen2.5-coder-0.5b (needed with the key).")] = None,
-    wm_reference: Annotated[str | None, typer.Option("--watermark-reference", help="Which reference the key belongs "
-                            "to (default: the only --reference).")] = None,
-    wm_gamma: Annotated[float, typer.Option("--watermark-gamma", help="The key's green share of the vocabulary.")] = 0.25,
-    wm_delta: Annotated[float, typer.Option("--watermark-delta", help="The key's logit bias (recorded only).")] = 2.0,
-    wm_context: Annotated[int, typer.Option("--watermark-context", help="The key's context width h (tokens).")] = 1,
-    calibration: Annotated[Optional[Path], typer.Option("--calibration", help="A calibration file (`validate --fit`) "
-                           "for the verdict's LR; default: the shipped one, fitted on the AlpacaEval dev panel. With "
-                           "--labels the run's own labelled pairs come first.")] = None,
-) -> None:
-    """Test the suspect against each reference and the controls; store the evidence; print the verdict.
-
-    The verdict's LR comes from the first calibration that applies: the run's own labelled panel (--labels,
-    leaving the suspect's lineage out), else the calibration file, else the hand-set model; it says which.
-    """
-    from forensics.evidence import load_labels, rank
-
-    lab = load_labels(labels) if labels else None
-    watermark = _watermark_evidence(wm_key, wm_tokenizer, wm_reference, reference, wm_gamma, wm_delta, wm_context)
-    with _progress_printer() as progress:
-        table = rank(run_dir, suspect, reference, control or None, seed=seed, jobs=jobs, labels=lab,
-                     progress=progress, watermark=watermark,
-                     calibration="shipped" if calibration is None else calibration)
-    if as_json:
-        payload = [row["evidence"].to_dict() | {"rank": int(row["rank"])} for _, row in table.iterrows()]
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
-        return
-    _print_verdicts(table)
-
-
-def _watermark_evidence(key: Path | None, tokenizer: str | None, owner: str | None, references: list[str],
-                        gamma: float, delta: float, context: int):
-    """The `--watermark-*` options as a WatermarkEvidence (None without a key)."""
-    if key is None:
-        if tokenizer or owner:
-            raise InputError("--watermark-tokenizer and --watermark-reference need --watermark-key")
-        return None
-    from forensics.backends import load_tokenizer
-    from forensics.evidence import WatermarkEvidence
-    from forensics.watermark import load_key
-
-    if not tokenizer:
-        raise InputError("--watermark-key needs --watermark-tokenizer: the reference's local model spec "
-                         "(e.g. llamacpp:qwen2.5-coder-0.5b), whose tokenizer the green lists are defined over")
-    if owner is None:
-        if len(references) != 1:
-            raise InputError("with several --reference, say whose key it is with --watermark-reference")
-        owner = references[0]
-    if owner not in references:
-        raise InputError(f"--watermark-reference {owner!r} is not one of the --reference models")
-    return WatermarkEvidence(owner, load_key(key, gamma=gamma, delta=delta, context=context),
-                             load_tokenizer(tokenizer), tokenizer)
-
-
 @app.command("report")
 def _report(
     run_dir: RunDir,
@@ -255,9 +187,9 @@ def _probes_show(probe_id: Annotated[str, typer.Argument(help="Probe id.")]) -> 
     """Show one probe in full (YAML)."""
     import yaml
 
-    from forensics.probes import bundled_suites
+    from forensics.probes import bundled_suites, opt_in_suites
 
-    for s in bundled_suites():
+    for s in [*bundled_suites(), *opt_in_suites()]:
         for p in s.probes:
             if p.id == probe_id:
                 data = {"suite": s.name, **p.model_dump(mode="json", exclude_none=True)}
@@ -267,11 +199,17 @@ def _probes_show(probe_id: Annotated[str, typer.Argument(help="Probe id.")]) -> 
 
 
 @probes_app.command("validate")
-def _probes_validate(paths: Annotated[Optional[list[Path]], typer.Argument(help="Suite files (default: all bundled).")] = None) -> None:
+def _probes_validate(paths: Annotated[Optional[list[Path]], typer.Argument(help="Suite files (default: all bundled, "
+                     "the opt-in ones too).")] = None) -> None:
     """Validate suite files against the schema; exit 2 naming file, probe and field on error."""
-    from forensics.probes import bundled_suites, check_unique_ids, load_suite
+    from forensics.probes import (
+        bundled_suites,
+        check_unique_ids,
+        load_suite,
+        opt_in_suites,
+    )
 
-    suites = [load_suite(p) for p in paths] if paths else bundled_suites()
+    suites = [load_suite(p) for p in paths] if paths else [*bundled_suites(), *opt_in_suites()]
     check_unique_ids(suites)
     for s in suites:
         out.print(f"ok  {s.name} v{s.version}: {len(s.probes)} probes, sha256 {s.content_hash[:16]}")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from forensics.backends import Params, Request, Response, read_transcripts
 from forensics.core import InputError, file_sha256, storable
-from forensics.probes import Probe, Suite, bundled_suites
+from forensics.probes import Probe, Suite, alpaca_eval_suite, bundled_suites
 from forensics.store import RunStore
 
 ADHOC_SUITE = "adhoc"
@@ -21,8 +21,11 @@ def adhoc_probe_id(prompt: str) -> str:
 
 
 def _bundled_by_prompt() -> dict[str, tuple[Suite, Probe]]:
+    """Single-turn probes by prompt: the default suites', then the opt-in `alpaca_eval` suite's (so a
+    panel's AlpacaEval files and a run collected with `--suite alpaca_eval` share probe ids). A prompt
+    in two suites stays with the first."""
     out = {}
-    for suite in bundled_suites():
+    for suite in [*bundled_suites(), alpaca_eval_suite()]:
         for p in suite.probes:
             if p.prompt is not None and not p.system:
                 out.setdefault(p.prompt.strip(), (suite, p))
@@ -30,12 +33,15 @@ def _bundled_by_prompt() -> dict[str, tuple[Suite, Probe]]:
 
 
 def import_transcripts(path: str | Path, name: str, out: str | Path, *,
-                       command: list[str] | None = None) -> dict:
+                       command: list[str] | None = None,
+                       by_prompt: dict[str, tuple[Suite, Probe]] | None = None) -> dict:
     """Add FILE's (prompt, response) pairs to model NAME in run OUT.
 
-    A prompt equal to a bundled single-turn probe is filed under that probe; any other prompt
+    A prompt equal to a bundled single-turn probe (of the default suites or the `alpaca_eval`
+    suite) is filed under that probe; any other prompt
     becomes a probe of the run's ad-hoc suite. Importing the same file twice changes nothing;
-    a prompt answered twice with different text becomes a second sample.
+    a prompt answered twice with different text becomes a second sample. `by_prompt`: the bundled
+    probes by prompt, for a caller importing many files (read from the suites when None).
     """
     from forensics.backends import ModelConfig
 
@@ -44,7 +50,7 @@ def import_transcripts(path: str | Path, name: str, out: str | Path, *,
     except Exception:
         raise InputError(f"--name {name!r}: use letters, digits and _ . : + - (max 64)") from None
     src = Path(path)
-    bundled = _bundled_by_prompt()
+    bundled = _bundled_by_prompt() if by_prompt is None else by_prompt
     # pass 1, streamed, before the run directory is touched: a bad file leaves nothing behind
     n_records = n_bundled = 0
     adhoc_prompts: dict[str, str] = {}  # probe id -> prompt, for prompts not in a bundled suite

@@ -132,7 +132,19 @@ def analyze(run: Run | str | Path, suspect: str, reference: str, controls: Seque
     return ev
 
 
-def rank(run: Run | str | Path, suspect: str, references: Sequence[str], controls: Sequence[str] | None = None, *,
+def _candidate_references(run: Run | str | Path, suspect: str, labels: Labels) -> list[str]:
+    """The labels' references that have answers in the run (the suspect left out), in the labels' order:
+    the candidates `rank` assesses when it is given none."""
+    run = _as_run(run)
+    models = set(run.responses["model"].unique())
+    found = [r for r in labels.references if r in models and r != suspect]
+    if not found:
+        raise InputError(f"none of the labels' references ({', '.join(labels.references) or 'none listed'}) has "
+                         f"answers in {run.path}; give --reference, or import the panel (--panel)")
+    return found
+
+
+def rank(run: Run | str | Path, suspect: str, references: Sequence[str] | None, controls: Sequence[str] | None = None, *,
          seed: int = 0, store: bool = True, embed=None, jobs: int = 1,
          labels: Labels | None = None, progress=None,
          watermark: WatermarkEvidence | None = None, calibration="shipped") -> pd.DataFrame:
@@ -143,8 +155,13 @@ def rank(run: Run | str | Path, suspect: str, references: Sequence[str], control
     documented as independent of it and unrelated to the suspect (explicit `controls` are then
     refused); the verdict lists who was admitted and who was excluded, and why. `progress` as
     in `analyze`; `watermark`: one candidate's key (`watermark.reference`) and tokenizer;
-    `calibration` as in `analyze`. The table is sorted by the verdicts' (calibrated) LRs."""
+    `calibration` as in `analyze`. The table is sorted by the verdicts' (calibrated) LRs. With no
+    `references` (None or empty) the candidates are the labels' references in the run (`labels` needed)."""
     run = _as_run(run)
+    if not references:
+        if labels is None:
+            raise InputError("name at least one reference, or give labels whose references are the candidates")
+        references = _candidate_references(run, suspect, labels)
     fus = _calibration(calibration)
     ctrl = _roles(run, suspect, references, controls)
     admissions = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,7 +19,8 @@ from pydantic import (
 
 from forensics.core import InputError, loc_text, one_line, read_yaml_file, sha256_json
 
-CATEGORIES = ("identity", "error_trap", "style", "refusal", "reasoning", "knowledge", "adhoc", "fingerprint")
+CATEGORIES = ("identity", "error_trap", "style", "refusal", "reasoning", "knowledge", "adhoc", "fingerprint",
+              "instruction")
 MAX_SUITE_BYTES = 20_000_000
 _ID_RE = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
 
@@ -191,13 +193,31 @@ def _bundled_suite_paths() -> list[Path]:
 
 
 def _opt_in_suite_paths() -> list[Path]:
-    """Bundled suites run only when named (`fingerprint`: temperature 0, a few tokens)."""
-    return sorted((Path(__file__).resolve().parent / "fingerprint").glob("*.yaml"))
+    """Bundled suites run only when named (`fingerprint`: temperature 0, a few tokens; `alpaca_eval`:
+    the 805 instructions of the AlpacaEval panel)."""
+    here = Path(__file__).resolve().parent
+    return sorted([*(here / "fingerprint").glob("*.yaml"), *(here / "alpaca_eval").glob("*.yaml")])
 
 
 def fingerprint_suite() -> Suite:
     """The bundled greedy-agreement suite (opt-in: not among the default suites)."""
     return load_suite(Path(__file__).resolve().parent / "fingerprint" / "fingerprint.yaml")
+
+
+@functools.lru_cache(maxsize=1)
+def _alpaca_eval_suite() -> Suite:
+    return load_suite(Path(__file__).resolve().parent / "alpaca_eval" / "alpaca_eval.yaml")
+
+
+def alpaca_eval_suite() -> Suite:
+    """The bundled AlpacaEval suite: the dev panel's 805 instructions (opt-in: not among the default
+    suites; its source, commit and license are in its description). Loaded once per process."""
+    return _alpaca_eval_suite()
+
+
+def opt_in_suites() -> list[Suite]:
+    """The bundled suites that run only when named: `alpaca_eval` and `fingerprint`."""
+    return [alpaca_eval_suite() if p.stem == "alpaca_eval" else load_suite(p) for p in _opt_in_suite_paths()]
 
 
 def bundled_suites() -> list[Suite]:
@@ -230,15 +250,17 @@ def unique_suites(suites: Iterable[Suite]) -> list[Suite]:
 
 
 def resolve_suites(names_or_paths: Iterable[str] | None) -> list[Suite]:
-    """Suites by bundled name (the opt-in `fingerprint` too) or by file path; None or empty means
-    all default bundled suites."""
+    """Suites by bundled name (the opt-in `fingerprint` and `alpaca_eval` too) or by file path; None
+    or empty means all default bundled suites."""
     wanted = list(names_or_paths or [])
     if not wanted:
         return bundled_suites()
     by_name = {p.stem: p for p in _bundled_suite_paths() + _opt_in_suite_paths()}
     out = []
     for w in wanted:
-        if w in by_name:
+        if w == "alpaca_eval" and w in by_name:
+            out.append(alpaca_eval_suite())
+        elif w in by_name:
             out.append(load_suite(by_name[w]))
         elif Path(w).exists():
             out.append(load_suite(w))
