@@ -18,7 +18,8 @@ from ._stats import holm, log10_bayes_factor, null_scale
 # The imports below are what linters and type checkers see; _LAZY is what runs, and
 # tests/test_architecture.py checks that both name the same names from the same modules.
 if TYPE_CHECKING:
-    from ._population import MEASURES, Population, pair_statistics, population_scores, population_similarities
+    from ._panel_attribution import AttributionScores
+    from ._population import ATTRIBUTION, MEASURES, Population, pair_statistics, population_scores, population_similarities
     from ._profile import (Profiles, distinctive_agreement, distinctive_features, leave_one_out_agreements,
                            model_profiles)
     from .attribution import attribution_analysis
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
     from .stylometry import stylometry_analyses
 
 _LAZY = {
+    "ATTRIBUTION": "._population",
+    "AttributionScores": "._panel_attribution",
     "MEASURES": "._population",
     "Population": "._population",
     "pair_statistics": "._population",

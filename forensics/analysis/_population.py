@@ -41,6 +41,7 @@ CHAR_SCORE = "profile.char_distinct"
 _SD_FLOOR = 0.02  # per-probe spread floor of the cohort z (identical answers would divide by 0)
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
+ATTRIBUTION = "attribution.logit"  # the population-trained attribution statistic (`_panel_attribution`)
 
 
 @dataclass
@@ -157,9 +158,11 @@ def pair_statistics(pop: Population, suspect: str, reference: str) -> dict[str, 
 def population_scores(pop: Population, pairs: Sequence[tuple[str, str]],
                       controls: Callable[[str, str], Sequence[str]],
                       progress: Progress | None = None,
-                      cache: dict | None = None) -> pd.DataFrame:
+                      cache: dict | None = None,
+                      attribution: Callable[[str, str], float] | None = None) -> pd.DataFrame:
     """Per (S, R): each statistic as a z against its controls scored as if each were the suspect
-    (a control's own controls: the others), and `score`, the z of `SCORE`."""
+    (a control's own controls: the others), and `score`, the z of `SCORE`. `attribution(model, R)`
+    adds the population-trained attribution score (`_panel_attribution`) as a statistic."""
     cache = {} if cache is None else cache  # (S, R[, controls]) -> statistics, reusable across calls
 
     def stats(s: str, r: str, ctrl: Sequence[str]) -> dict[str, float]:
@@ -172,6 +175,8 @@ def population_scores(pop: Population, pairs: Sequence[tuple[str, str]],
                 if key not in cache:
                     cache[key] = distinctive_agreement(prof, s, r, ctrl)
                 out[name] = cache[key]
+        if attribution is not None:
+            out[ATTRIBUTION] = attribution(s, r)
         return out
 
     def prefill(r: str, ctrl: Sequence[str]) -> None:

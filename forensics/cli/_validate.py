@@ -38,6 +38,9 @@ def _validate(
                                                 "pair and write it here (JSON), for `analyze --calibration`.")] = None,
     embed: Annotated[bool, typer.Option("--embed/--no-embed", help="Add the sentence-embedding similarity (bundled "
                                         "MiniLM; each text embedded once, cached in the run).")] = True,
+    attribution: Annotated[bool, typer.Option("--attribution/--no-attribution", help="Add the population-trained "
+                                              "attribution family: R's classifier against the panel's other "
+                                              "models (one fit per reference and lineage; cached in the run).")] = True,
 ) -> None:
     """Cross-validated log10 LR of every labelled pair, and Cllr, Cllr_min, EER, AUC, misleading evidence.
 
@@ -57,7 +60,8 @@ def _validate(
     with _progress_printer() as progress:
         result = validate_panel(run.responses, lab, progress=progress,
                                 embed=(lambda texts: embedder.embed(texts, progress=progress)) if embedder else None,
-                                embedding=MODEL_ID if embedder else None, cache_dir=run.path / "cache")
+                                embedding=MODEL_ID if embedder else None, cache_dir=run.path / "cache",
+                                attribution=attribution)
     s, r = result.summary, result.summary.get("reference_out", {})
     t = Table("figure", "suspect's lineage out", "reference family out too",
               title=f"validation on {s['n_h1']} H1 pairs ({s.get('n_h1_sources', 0)} models) and "

@@ -30,6 +30,7 @@ FAMILY_STATISTICS: dict[str, tuple[str, ...]] = {
     "similarity": ("embedding.cohort_z", "word_tfidf.cohort_z", "char_tfidf.cohort_z",
                    "char_tfidf.nearest"),
     "stylometry": ("profile.distinct", "profile.char_distinct"),
+    "attribution": ("attribution.logit",),
 }
 FEATURES = tuple(f"family.{f}" for f in FAMILY_STATISTICS)
 Z_CLIP = 5.0  # bound on a family's z: same-weights pairs reach 15, and must not set the fusion's slope

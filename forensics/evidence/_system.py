@@ -25,7 +25,8 @@ from ._calibration import _fit_on, _training_mask, held_out_groups
 from ._fusion import Fusion
 from ._labels import Labels
 from ._likelihood import wording
-from ._panel import FEATURE_MEASURES, pair_features, run_population
+from ._panel import (FEATURE_MEASURES, case_background, pair_features, panel_background, run_attribution,
+                     run_population, store_attribution)
 from ._types import Evidence, Reason
 
 SHIPPED_NAME = "alpaca_eval.json"
@@ -82,12 +83,23 @@ def calibrated_lr(df: pd.DataFrame, suspect: str, reference: str, controls: Sequ
         memo["population"] = run_population(df, cache_dir=cache_dir, embed=embed, embedding=embedding,
                                             measures=FEATURE_MEASURES, progress=progress)
     pop = memo["population"]
+    if "attribution" not in memo:
+        memo["attribution"] = run_attribution(df, cache_dir=cache_dir)
+    att = memo["attribution"]
+    try:
+        return _calibrated(pop, att, suspect, reference, controls, labels, calibration, embedding, memo)
+    finally:
+        store_attribution(att, df, cache_dir)
+
+
+def _calibrated(pop, att, suspect: str, reference: str, controls: Sequence[str], labels: Labels | None,
+                calibration: Fusion | None, embedding: str | None, memo: dict) -> CalibratedLR:
     why_not = []
     if labels is not None:
         from ._validate import labelled_table
 
         if "labelled" not in memo:
-            memo["labelled"] = labelled_table(pop, labels)
+            memo["labelled"] = labelled_table(pop, labels, attribution=att)
         table = memo["labelled"]
         row = table[(table["suspect"] == suspect) & (table["reference"] == reference)]
         held = held_out_groups(suspect, reference, labels.group, "suspect")
@@ -97,7 +109,8 @@ def calibrated_lr(df: pd.DataFrame, suspect: str, reference: str, controls: Sequ
         if fus is not None and (len(row) or unlabelled):
             if not len(row):  # an unlabelled suspect audited against the panel: its case's controls
                 row = pair_features(pop, [(suspect, reference)],
-                                    lambda s, r: [c for c in controls if c not in (s, r)])
+                                    lambda s, r: [c for c in controls if c not in (s, r)],
+                                    attribution=att.scorer(panel_background(labels, pop.models)))
             feats = {f: float(row[f].iloc[0]) for f in fus.features}
             return CalibratedLR(float(fus.frame_lr(row)[0]), "panel",
                                 f"fitted on the run's labelled pairs, leaving {suspect}'s lineage group "
@@ -106,15 +119,17 @@ def calibrated_lr(df: pd.DataFrame, suspect: str, reference: str, controls: Sequ
         why_not.append("the run's labels leave too few H1 or H2 models once the suspect's lineage is "
                        "held out" if fus is None else "the labels do not make this pair a labelled pair")
     ctrl = [c for c in controls if c not in (suspect, reference)]
-    row = pair_features(pop, [(suspect, reference)], lambda s, r: ctrl)
-    feats = {c: float(row[c].iloc[0]) for c in row.columns if c.startswith("family.")}
-    if calibration is not None:
-        why = file_applies(calibration, len(ctrl), len(pop.probes), embedding)
-        if why is None:
-            return CalibratedLR(float(calibration.frame_lr(row)[0]), "file",
-                                "the calibration file fitted on " + str(calibration.provenance.get("labels")
-                                                                        or "a labelled panel"),
-                                feats, calibration)
+    why = None if calibration is None else file_applies(calibration, len(ctrl), len(pop.probes), embedding)
+    uses_attribution = calibration is not None and why is None and "family.attribution" in calibration.features
+    row = pair_features(pop, [(suspect, reference)], lambda s, r: ctrl,  # the case's controls are R's background
+                        attribution=att.scorer(case_background(ctrl)) if uses_attribution else None)
+    feats = {c: float(row[c].iloc[0]) for c in row.columns if c.startswith("family.") and np.isfinite(row[c].iloc[0])}
+    if calibration is not None and why is None:
+        return CalibratedLR(float(calibration.frame_lr(row)[0]), "file",
+                            "the calibration file fitted on " + str(calibration.provenance.get("labels")
+                                                                    or "a labelled panel"),
+                            feats, calibration)
+    if why:
         why_not.append(why)
     return CalibratedLR(float("nan"), "fallback", "; ".join(why_not) or "no calibration was given", feats)
 

@@ -26,7 +26,8 @@ from forensics.analysis import Population
 from ._calibration import H1_LABELS, TRAIN_KINDS, cross_validated_fusion, _fit_on, held_out_groups
 from ._fusion import C_FUSION, FAMILY_STATISTICS, MIN_SOURCES, Fusion
 from ._labels import Labels
-from ._panel import FEATURE_MEASURES, pair_features, run_population
+from ._panel import (FEATURE_MEASURES, pair_features, panel_background, run_attribution, run_population,
+                     store_attribution)
 from ._validation_metrics import misleading_sources, validation_summary
 
 FORMAT = "distill-forensics/validation/2"
@@ -88,7 +89,8 @@ def validation_pairs(labels: Labels, models: list[str]) -> list[tuple[str, str, 
     return out
 
 
-def _p_values(pop, table: pd.DataFrame, controls, cache: dict, fits: dict, group, scheme: str) -> list[float]:
+def _p_values(pop, table: pd.DataFrame, controls, cache: dict, fits: dict, group, scheme: str,
+              attribution=None) -> list[float]:
     """One-sided predictive p of S's fused score among its controls' (each scored as if it were the
     suspect, against the other controls), under the pair's own cross-validated fusion."""
     out = []
@@ -99,7 +101,7 @@ def _p_values(pop, table: pd.DataFrame, controls, cache: dict, fits: dict, group
             out.append(np.nan)
             continue
         as_s = pair_features(pop, [(c, r) for c in ctrl],
-                             lambda c, rr: [x for x in ctrl if x != c], cache=cache)
+                             lambda c, rr: [x for x in ctrl if x != c], cache=cache, attribution=attribution)
         score = float(fus.score(table.iloc[[k]][list(fus.features)].to_numpy(float))[0])  # S's own row
         null = fus.score(as_s[list(fus.features)].to_numpy(float))
         k = len(null)
@@ -132,13 +134,15 @@ def _figures(table: pd.DataFrame, labels: Labels) -> dict:
 
 
 def labelled_table(pop: Population, labels: Labels, *, cache: dict | None = None,
-                   progress: Progress | None = None) -> pd.DataFrame:
+                   progress: Progress | None = None, attribution=None) -> pd.DataFrame:
     """Every labelled pair of the population with its features against its admissible controls, its
-    label and kind: the table both `validate_panel` and a labelled `analyze` calibrate on."""
+    label and kind: the table both `validate_panel` and a labelled `analyze` calibrate on.
+    `attribution`: the run's `AttributionScores` (each model scored against R's panel background)."""
     pairs = validation_pairs(labels, pop.models)
+    scorer = None if attribution is None else attribution.scorer(panel_background(labels, pop.models))
     table = pair_features(pop, [(s, r) for s, r, _, _ in pairs],
                           lambda s, r: labels.admissible_controls(pop.models, s, r).admitted,
-                          cache={} if cache is None else cache, progress=progress)
+                          cache={} if cache is None else cache, progress=progress, attribution=scorer)
     table["label"] = [lab for _, _, lab, _ in pairs]
     table["kind"] = [kind for _, _, _, kind in pairs]
     return table
@@ -146,13 +150,15 @@ def labelled_table(pop: Population, labels: Labels, *, cache: dict | None = None
 
 def validate_panel(df: pd.DataFrame, labels: Labels, *, progress: Progress | None = None,
                    embed: Callable[[list[str]], np.ndarray] | None = None, embedding: str | None = None,
-                   cache_dir: Path | None = None, measures: Sequence[str] = FEATURE_MEASURES) -> Validation:
+                   cache_dir: Path | None = None, measures: Sequence[str] = FEATURE_MEASURES,
+                   attribution: bool = True) -> Validation:
     """Cross-validated LRs of every labelled pair of a run, and the system's validation figures.
 
     The population is computed once (and cached in `cache_dir`); every pair's per-family features
     are z's against its admissible controls; its LR comes from a fusion and calibration that saw
     no pair of the suspect's lineage (headline), and, in `reference_out`, none of the reference's
-    family either. `embed` adds the embedding similarity (named `embedding` in the cache key)."""
+    family either. `embed` adds the embedding similarity (named `embedding` in the cache key);
+    `attribution` the population-trained attribution family (R's classifier against the panel)."""
     pop = run_population(df, cache_dir=cache_dir, embed=embed, embedding=embedding, measures=measures,
                          progress=progress)
     models = pop.models
@@ -161,11 +167,15 @@ def validate_panel(df: pd.DataFrame, labels: Labels, *, progress: Progress | Non
         return labels.admissible_controls(models, s, r).admitted
 
     stats_cache: dict = {}  # every (model, reference[, controls]) statistic is computed once
-    table = labelled_table(pop, labels, cache=stats_cache, progress=progress)
+    att = run_attribution(df, cache_dir=cache_dir) if attribution else None
+    table = labelled_table(pop, labels, cache=stats_cache, progress=progress, attribution=att)
+    store_attribution(att, df, cache_dir)
     out, fits = cross_validated_fusion(table, labels.group, "suspect")
     ref, ref_fits = cross_validated_fusion(table, labels.group, "reference")
     out["log10_lr_reference_out"] = ref["log10_lr"].to_numpy()
-    out["p_value"] = _p_values(pop, out, controls, stats_cache, fits, labels.group, "suspect")
+    out["p_value"] = _p_values(pop, out, controls, stats_cache, fits, labels.group, "suspect",
+                               None if att is None else att.scorer(panel_background(labels, models)))
+    store_attribution(att, df, cache_dir)
     summary = _figures(out, labels)
     summary["reference_out"] = _figures(ref, labels)
     settings = {"n_models": len(models), "models": list(models), "n_probes": len(pop.probes),
@@ -175,6 +185,10 @@ def validate_panel(df: pd.DataFrame, labels: Labels, *, progress: Progress | Non
                 "fusion": "L2 logistic regression over the family z's (C "
                           f"{C_FUSION:g}), classes and models weighted equally; lir LogitCalibrator; "
                           "ELUB counted in sources",
+                "attribution": "R's L2 logistic classifier (TF-IDF of character 2-5-grams and word 1-2-grams) "
+                               "against the run's models documented as independent of R and unrelated to the "
+                               "scored model, trained on a seeded half of the prompts, scored on the other "
+                               "half; a z against the controls' own scores" if attribution else None,
                 "cross_validation": "headline: leave the suspect's lineage group out; reference_out: "
                                     "leave the reference's family out as well"}
     return Validation(out, summary, settings)
