@@ -135,17 +135,17 @@ def main() -> None:
         so = figs[name].get("students_only", {})
         print(f"{name} students only: Cllr {so.get('cllr', float('nan')):.3f}, Cllr_min "
               f"{so.get('cllr_min', float('nan')):.3f}, AUC {so.get('roc_auc', float('nan')):.3f}")
-    # the peer's logit P(R) as a third family of the fusion (item 8, tried; not shipped)
+    # ablation: the fused families one by one, and the peer's logit P(R) in the attribution family's place
     both = fused.pairs.drop(columns=["log10_lr"]).merge(peer[["suspect", "reference", "peer"]],
                                                        on=["suspect", "reference"])
-    both["family.attribution"] = np.log(both["peer"] / (1 - both["peer"]))
+    both["peer.logit"] = np.log(both["peer"] / (1 - both["peer"]))
     print("fused features (same folds)         Cllr  Cllr_min   AUC  students: Cllr_min   AUC  top-1")
-    for cols in (["family.similarity", "family.stylometry"], ["family.attribution"],
-                 ["family.stylometry", "family.attribution"],
-                 ["family.similarity", "family.stylometry", "family.attribution"]):
+    fam = ["family.similarity", "family.stylometry", "family.attribution"]
+    for cols in (fam, fam[:2], fam[1:2], fam[2:], fam[:2] + ["peer.logit"], ["peer.logit"]):
         f = _figures(cross_validated(both, cols, labels.group), labels)
         so = f["students_only"]
-        print(f"{' + '.join(c.split('.')[1] for c in cols):<35}{f['cllr']:>6.3f}{f['cllr_min']:>10.3f}"
+        print(f"{' + '.join(c.split('.')[1] if c.startswith('family') else c for c in cols):<35}"
+              f"{f['cllr']:>6.3f}{f['cllr_min']:>10.3f}"
               f"{f['roc_auc']:>6.3f}{so['cllr_min']:>20.3f}{so['roc_auc']:>6.3f}{f['teacher_top1']:>7d}")
     if a.json:
         a.json.write_text(json.dumps({"fused": figs["fused"], "peer": figs["peer"],

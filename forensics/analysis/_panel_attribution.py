@@ -104,5 +104,12 @@ class AttributionScores:
         return self.table[key][self.models.index(target)]
 
     def scorer(self, background: _Background) -> Callable[[str, str], float]:
-        """(target, reference) -> score, with the background `background(target, reference)`."""
-        return lambda t, r: self.score(t, r, background(t, r))
+        """(target, reference) -> score, with the background `background(target, reference)`
+        (asked once per pair: a population's statistics ask for the same score many times)."""
+        memo: dict[tuple[str, str], float] = {}
+
+        def score(target: str, reference: str) -> float:
+            if (target, reference) not in memo:
+                memo[(target, reference)] = self.score(target, reference, background(target, reference))
+            return memo[(target, reference)]
+        return score

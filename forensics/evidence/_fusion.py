@@ -5,7 +5,8 @@ Each pair (S, R) judged against its controls has, per family, a z: how far S's s
 from the controls' (each control scored as if it were the suspect). `family_features` averages
 the z's of each family's statistics (`FAMILY_STATISTICS`; statistics of one family read the
 same evidence, so they are averaged, not fused), bounded at ±Z_CLIP. The fusion is an L2-regularised logistic
-regression over the family z's (Brümmer's FoCal style), with each class weighted equally and
+regression over the family z's (Brümmer's FoCal style; its weights kept >= 0, since every family
+is oriented towards H1), with each class weighted equally and
 each model weighted equally within its class: pairs that share a suspect are not independent.
 The fused score is then calibrated by the NFI `lir` package's `LogitCalibrator` and clipped to
 the ELUB bounds of the calibrated training LRs. A `Fusion` is plain numbers: it is stored as
@@ -115,12 +116,33 @@ def _can_fit(is_h1: np.ndarray, sources: Sequence[str]) -> bool:
     return len(set(src[h1])) >= MIN_SOURCES and len(set(src[~h1])) >= MIN_SOURCES
 
 
+def _nonnegative_logistic(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray,
+                         c: float) -> tuple[np.ndarray, float]:
+    """Weighted L2 logistic regression (sklearn's objective: C * sum w * loss + |coef|^2 / 2) with every
+    coefficient >= 0. Each family's z is oriented (higher: more like R), so a family may add to the
+    evidence for H1 or be ignored, never count against it: collinear families otherwise get
+    weights of opposite signs that fit noise."""
+    from scipy.optimize import minimize
+
+    sign = np.where(y, 1.0, -1.0)
+    k = x.shape[1]
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        margin = sign * (x @ theta[:k] + theta[k])
+        slope = -sign * sample_weight / (1.0 + np.exp(margin))
+        value = c * float(sample_weight @ np.logaddexp(0.0, -margin)) + 0.5 * float(theta[:k] @ theta[:k])
+        return value, np.r_[c * (x.T @ slope) + theta[:k], c * slope.sum()]
+
+    res = minimize(objective, np.zeros(k + 1), jac=True, method="L-BFGS-B",
+                   bounds=[(0.0, None)] * k + [(None, None)], options={"maxiter": 1000, "gtol": 1e-10})
+    return res.x[:k], float(res.x[k])
+
+
 def fit_fusion(x: np.ndarray, is_h1: np.ndarray, sources: Sequence[str], *,
                features: Sequence[str] = FEATURES, c: float = C_FUSION,
                provenance: dict | None = None) -> Fusion:
     """Fit the fusion weights, lir's logistic calibration and the source-counted ELUB bounds."""
     from lir.algorithms.logistic_regression import LogitCalibrator
-    from sklearn.linear_model import LogisticRegression
 
     x = np.nan_to_num(np.asarray(x, float), nan=0.0)
     y = np.asarray(is_h1, bool)
@@ -128,13 +150,13 @@ def fit_fusion(x: np.ndarray, is_h1: np.ndarray, sources: Sequence[str], *,
         raise ValueError(f"a fusion needs >= {MIN_SOURCES} H1 and H2 suspects")
     w = source_weights(sources, y)
     w = np.where(y, w / w[y].sum(), w / w[~y].sum())  # equal class weight, equal model weight
-    lr = LogisticRegression(C=c, max_iter=1000).fit(x, y, sample_weight=w * len(y))
-    fused = x @ lr.coef_[0] + lr.intercept_[0]
+    coef, intercept = _nonnegative_logistic(x, y, w * len(y), c)
+    fused = x @ coef + intercept
     cal = LogitCalibrator().fit(fused, y.astype(int))
     a, b = float(cal._logit.intercept_[0]), float(cal._logit.coef_[0][0])
     bounds = elub_bounds((a + b * fused) / _LN10, y, weights=source_weights(sources, y))
     src = np.asarray(list(sources), dtype=object)
-    return Fusion(list(features), [float(v) for v in lr.coef_[0]], float(lr.intercept_[0]), a, b,
+    return Fusion(list(features), [float(v) for v in coef], float(intercept), a, b,
                   (float(bounds[0]), float(bounds[1])),
                   {"h1": len(set(src[y])), "h2": len(set(src[~y]))},
                   {"h1": int(y.sum()), "h2": int((~y).sum())}, dict(provenance or {}))

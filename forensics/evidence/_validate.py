@@ -182,7 +182,7 @@ def validate_panel(df: pd.DataFrame, labels: Labels, *, progress: Progress | Non
                 "probe_set_sha256": hashlib.sha256("\n".join(pop.probes).encode()).hexdigest(),
                 "measures": list(pop.measures),
                 "features": {f: list(v) for f, v in FAMILY_STATISTICS.items()},
-                "fusion": "L2 logistic regression over the family z's (C "
+                "fusion": "L2 logistic regression over the family z's, weights >= 0 (C "
                           f"{C_FUSION:g}), classes and models weighted equally; lir LogitCalibrator; "
                           "ELUB counted in sources",
                 "attribution": "R's L2 logistic classifier (TF-IDF of character 2-5-grams and word 1-2-grams) "

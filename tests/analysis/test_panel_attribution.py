@@ -67,3 +67,15 @@ def test_population_scores_take_the_attribution_as_a_statistic_with_a_z_against_
     z = dict(zip(table["suspect"], table[ATTRIBUTION]))
     assert z["s"] > 3 and z["other"] < 1
     assert att.n_fitted == 1 + len(controls)  # S against all controls; each control against the others
+
+
+def test_a_scorer_asks_for_each_models_background_once():
+    att = AttributionScores(_df())
+    asked = []
+
+    def background(target, ref):
+        asked.append((target, ref))
+        return [f"c{k}" for k in range(6) if f"c{k}" != target]
+    score = att.scorer(background)
+    assert score("s", "r") == score("s", "r") == att.score("s", "r", [f"c{k}" for k in range(6)])
+    assert asked == [("s", "r")]

@@ -68,3 +68,23 @@ def test_too_few_sources_refuse_to_fit():
     keep = np.r_[np.arange(1), np.arange(12, 48)]  # one H1 source only
     with pytest.raises(ValueError, match="needs >= 2"):
         fit_fusion(x[keep], y[keep], [sources[i] for i in keep])
+
+
+def test_the_fusion_weights_match_sklearn_when_positive_and_are_never_negative():
+    from sklearn.linear_model import LogisticRegression
+
+    from forensics.evidence._fusion import _nonnegative_logistic
+
+    rng = np.random.default_rng(1)
+    y = np.r_[np.ones(40, bool), np.zeros(60, bool)]
+    x = rng.normal(size=(100, 2)) + np.where(y, 1.0, 0.0)[:, None]
+    w = rng.uniform(0.5, 2.0, 100)
+    coef, b = _nonnegative_logistic(x, y, w, 0.1)
+    ref = LogisticRegression(C=0.1, tol=1e-10, max_iter=10_000).fit(x, y, sample_weight=w)
+    assert (ref.coef_[0] > 0).all() and np.allclose(coef, ref.coef_[0], atol=1e-5)
+    assert abs(b - ref.intercept_[0]) < 1e-5
+    # a family that points the wrong way (higher among H2) gets weight 0, not a negative one
+    x2 = np.c_[x, np.where(y, -1.0, 1.0) + rng.normal(size=100)]
+    coef2, _ = _nonnegative_logistic(x2, y, w, 0.1)
+    assert coef2[2] == 0.0 and (coef2[:2] > 0).all()
+    assert LogisticRegression(C=0.1).fit(x2, y, sample_weight=w).coef_[0][2] < 0
