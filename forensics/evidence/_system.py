@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._calibration import _fit_on, _training_mask, held_out_groups
+from ._calibration import TRAIN_KINDS, _fit_on, _training_mask, held_out_groups
 from ._fusion import Fusion
 from ._labels import Labels
 from ._likelihood import wording
@@ -96,12 +96,16 @@ def _calibrated(pop, att, suspect: str, reference: str, controls: Sequence[str],
                 calibration: Fusion | None, embedding: str | None, memo: dict) -> CalibratedLR:
     why_not = []
     if labels is not None:
-        from ._validate import labelled_table
+        from ._validate import labelled_table, validation_pairs
 
-        if "labelled" not in memo:
-            memo["labelled"] = labelled_table(pop, labels, attribution=att)
+        if "labelled" not in memo:  # the pairs a fit trains on (not the second null's: validate's own)
+            memo["labelled"] = labelled_table(pop, labels, attribution=att, kinds=TRAIN_KINDS)
         table = memo["labelled"]
         row = table[(table["suspect"] == suspect) & (table["reference"] == reference)]
+        if not len(row) and (suspect, reference) in {(s, r) for s, r, *_ in validation_pairs(labels, pop.models)}:
+            row = pair_features(pop, [(suspect, reference)],  # a labelled pair no fit trains on
+                                lambda s, r: labels.admissible_controls(pop.models, s, r).admitted,
+                                attribution=att.scorer(panel_background(labels, pop.models)))
         held = held_out_groups(suspect, reference, labels.group, "suspect")
         fus = _fit_on(table, _training_mask(table, held, labels.group), {"labels": "the run's own labels",
                                                                          "embedding": embedding})

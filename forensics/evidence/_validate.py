@@ -134,11 +134,13 @@ def _figures(table: pd.DataFrame, labels: Labels) -> dict:
 
 
 def labelled_table(pop: Population, labels: Labels, *, cache: dict | None = None,
-                   progress: Progress | None = None, attribution=None) -> pd.DataFrame:
-    """Every labelled pair of the population with its features against its admissible controls, its
-    label and kind: the table both `validate_panel` and a labelled `analyze` calibrate on.
-    `attribution`: the run's `AttributionScores` (each model scored against R's panel background)."""
-    pairs = validation_pairs(labels, pop.models)
+                   progress: Progress | None = None, attribution=None,
+                   kinds: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every labelled pair of the population (of `kinds`, default all) with its features against its
+    admissible controls, its label and kind: the table both `validate_panel` and a labelled
+    `analyze` calibrate on. `attribution`: the run's `AttributionScores` (each model scored
+    against R's panel background). A pair's features do not depend on which other pairs are in."""
+    pairs = [p for p in validation_pairs(labels, pop.models) if kinds is None or p[3] in kinds]
     scorer = None if attribution is None else attribution.scorer(panel_background(labels, pop.models))
     table = pair_features(pop, [(s, r) for s, r, _, _ in pairs],
                           lambda s, r: labels.admissible_controls(pop.models, s, r).admitted,

@@ -20,7 +20,8 @@ def labelled_run(tmp_path_factory):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("suspect, reference", [("alpha-2", "ra"), ("delta-1", "rb"), ("beta-1", "ra")])
+@pytest.mark.parametrize("suspect, reference", [("alpha-2", "ra"), ("delta-1", "rb"), ("beta-1", "ra"),
+                                                 ("delta-1", "gamma-1")])
 def test_analyze_with_the_labels_gives_validates_lr(labelled_run, suspect, reference):
     run, labels = labelled_run
     v = validate_panel(run.responses, labels)
