@@ -19,7 +19,7 @@ from ._stats import holm, log10_bayes_factor, null_scale
 # tests/test_architecture.py checks that both name the same names from the same modules.
 if TYPE_CHECKING:
     from ._panel_attribution import AttributionScores
-    from ._population import ATTRIBUTION, MEASURES, Population, pair_statistics, population_scores, population_similarities
+    from ._population import ATTRIBUTION, ATTRIBUTION_SCORE, MEASURES, Population, pair_statistics, population_scores, population_similarities
     from ._profile import (Profiles, distinctive_agreement, distinctive_features, leave_one_out_agreements,
                            model_profiles)
     from .attribution import attribution_analysis
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "ATTRIBUTION": "._population",
+    "ATTRIBUTION_SCORE": "._population",
     "AttributionScores": "._panel_attribution",
     "MEASURES": "._population",
     "Population": "._population",

@@ -42,6 +42,7 @@ _SD_FLOOR = 0.02  # per-probe spread floor of the cohort z (identical answers wo
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 ATTRIBUTION = "attribution.logit"  # the population-trained attribution statistic (`_panel_attribution`)
+ATTRIBUTION_SCORE = "attribution.score"  # S's own attribution score (mean log-odds of R), not a z
 
 
 @dataclass
@@ -162,7 +163,8 @@ def population_scores(pop: Population, pairs: Sequence[tuple[str, str]],
                       attribution: Callable[[str, str], float] | None = None) -> pd.DataFrame:
     """Per (S, R): each statistic as a z against its controls scored as if each were the suspect
     (a control's own controls: the others), and `score`, the z of `SCORE`. `attribution(model, R)`
-    adds the population-trained attribution score (`_panel_attribution`) as a statistic."""
+    adds the population-trained attribution score (`_panel_attribution`): its z as a statistic, and
+    S's own score as `attribution.score`."""
     cache = {} if cache is None else cache  # (S, R[, controls]) -> statistics, reusable across calls
 
     def stats(s: str, r: str, ctrl: Sequence[str]) -> dict[str, float]:
@@ -201,6 +203,8 @@ def population_scores(pop: Population, pairs: Sequence[tuple[str, str]],
             sd = null.std(ddof=1) if len(null) >= 2 else np.nan
             row[key] = (v - null.mean()) / sd if np.isfinite(sd) and sd > 0 and np.isfinite(v) else np.nan
         row["score"] = float(row.get(SCORE, np.nan))
+        if attribution is not None:
+            row[ATTRIBUTION_SCORE] = float(own[ATTRIBUTION])
         rows.append(row)
         if progress:
             progress("pair scores", k + 1, len(pairs))

@@ -69,6 +69,11 @@ def _validate(
     for key in _ROWS:
         t.add_row(key, _cell(s, key), _cell(r, key))
     out.print(t)
+    f = s.get("file") or {}
+    if f.get("cllr") is not None:
+        out.print(f"fused as a calibration file fuses them ({', '.join(x.split('.', 1)[1] for x in f['features'])}): "
+                  f"Cllr {f['cllr']:.3f}, Cllr_min {f['cllr_min']:.3f}, AUC {f['roc_auc']:.3f}; reference family "
+                  f"out too: Cllr {f['reference_out'].get('cllr', float('nan')):.3f}")
     if json_out:
         json_out.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n")
         out.print(f"validation JSON: {_safe(json_out)}")

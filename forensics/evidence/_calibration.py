@@ -13,7 +13,7 @@ A row whose training set holds fewer than `MIN_SOURCES` H1 or H2 suspects gets n
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -40,18 +40,20 @@ def _training_mask(table: pd.DataFrame, held: frozenset, group: Callable[[str], 
     return kinds & ~gs & ~gr
 
 
-def _fit_on(table: pd.DataFrame, mask: np.ndarray, provenance: dict | None = None) -> Fusion | None:
-    """A fusion fitted on the masked rows, or None when they hold too few sources."""
+def _fit_on(table: pd.DataFrame, mask: np.ndarray, provenance: dict | None = None,
+            features: Sequence[str] = FEATURES) -> Fusion | None:
+    """A fusion of `features` fitted on the masked rows, or None when they hold too few sources."""
     train = table[mask]
     y = train["label"].isin(H1_LABELS).to_numpy()
     if not _can_fit(y, train["suspect"]):
         return None
-    return fit_fusion(train[list(FEATURES)].to_numpy(float), y, list(train["suspect"]), features=FEATURES,
+    return fit_fusion(train[list(features)].to_numpy(float), y, list(train["suspect"]), features=features,
                       provenance=provenance)
 
 
-def cross_validated_fusion(table: pd.DataFrame, group: Callable[[str], str],
-                           scheme: str = "suspect") -> tuple[pd.DataFrame, dict[frozenset, Fusion | None]]:
+def cross_validated_fusion(table: pd.DataFrame, group: Callable[[str], str], scheme: str = "suspect",
+                           features: Sequence[str] = FEATURES
+                           ) -> tuple[pd.DataFrame, dict[frozenset, Fusion | None]]:
     """Add `log10_lr`, `elub_low`/`elub_high` and the training counts (sources) to a table of
     (suspect, reference, label, kind, family features); also return the fitted fusions by held-out set."""
     out = table.copy()
@@ -60,7 +62,7 @@ def cross_validated_fusion(table: pd.DataFrame, group: Callable[[str], str],
     for s, r, k in zip(out["suspect"], out["reference"], range(len(out))):
         held = held_out_groups(s, r, group, scheme)
         if held not in fits:
-            fits[held] = _fit_on(out, _training_mask(out, held, group))
+            fits[held] = _fit_on(out, _training_mask(out, held, group), features=features)
         fus = fits[held]
         if fus is None:
             llr.append(np.nan)

@@ -31,9 +31,12 @@ FAMILY_STATISTICS: dict[str, tuple[str, ...]] = {
     "similarity": ("embedding.cohort_z", "word_tfidf.cohort_z", "char_tfidf.cohort_z",
                    "char_tfidf.nearest"),
     "stylometry": ("profile.distinct", "profile.char_distinct"),
-    "attribution": ("attribution.logit",),
+    "attribution": ("attribution.score",),  # S's mean log-odds of R under R's panel-trained classifier
 }
 FEATURES = tuple(f"family.{f}" for f in FAMILY_STATISTICS)
+# what a calibration file fuses: z's against the case's own controls, which carry to a case with
+# other controls; the attribution score's scale depends on who R's background was (the panel)
+TRANSPORTABLE_FEATURES = ("family.similarity", "family.stylometry")
 Z_CLIP = 5.0  # bound on a family's z: same-weights pairs reach 15, and must not set the fusion's slope
 C_FUSION = 0.1  # inverse L2 strength: few labelled sources, so the weights are shrunk hard
 MIN_SOURCES = 2  # a fit needs at least this many H1 and H2 suspects

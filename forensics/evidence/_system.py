@@ -143,7 +143,8 @@ def apply_calibrated(ev: Evidence, cal: CalibratedLR) -> Evidence:
     or state that the hand-set model is a fallback. Returns `ev`, changed in place."""
     v = ev.verdict
     ev.settings["lr_system"] = cal.to_dict()
-    fam = ", ".join(f"{k.split('.', 1)[1]} z {x:+.2f}" for k, x in cal.features.items() if np.isfinite(x))
+    fam = ", ".join(f"{k.split('.', 1)[1]} {'log-odds' if k == 'family.attribution' else 'z'} {x:+.2f}"
+                    for k, x in cal.features.items() if np.isfinite(x))
     if cal.source == "fallback":
         v.reasons.insert(0, Reason("calibration", "No validated calibration applies (" + cal.why + "): the LR "
                                    "comes from the hand-set model below, which no panel has calibrated."))

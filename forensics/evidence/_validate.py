@@ -24,7 +24,7 @@ from scipy import stats
 from forensics.analysis import Population
 
 from ._calibration import H1_LABELS, TRAIN_KINDS, cross_validated_fusion, _fit_on, held_out_groups
-from ._fusion import C_FUSION, FAMILY_STATISTICS, MIN_SOURCES, Fusion
+from ._fusion import C_FUSION, FAMILY_STATISTICS, MIN_SOURCES, TRANSPORTABLE_FEATURES, Fusion
 from ._labels import Labels
 from ._panel import (FEATURE_MEASURES, pair_features, panel_background, run_attribution, run_population,
                      store_attribution)
@@ -45,8 +45,8 @@ class Validation:
 
     def to_dict(self) -> dict:
         """JSON-safe: {format, pairs: [{suspect, reference, label, kind, log10_lr, ...}], cllr, ...}."""
-        cols = ["suspect", "reference", "label", "kind", "log10_lr", "log10_lr_reference_out", "p_value",
-                "n_controls", "elub_low", "elub_high", "train_h1_sources", "train_h2_sources",
+        cols = ["suspect", "reference", "label", "kind", "log10_lr", "log10_lr_reference_out", "log10_lr_file",
+                "p_value", "n_controls", "elub_low", "elub_high", "train_h1_sources", "train_h2_sources",
                 *[c for c in self.pairs.columns if c.startswith("family.")], "score"]
         pairs = [{k: _plain(v) for k, v in row.items()} for row in self.pairs[cols].to_dict("records")]
         return {"format": FORMAT, "pairs": pairs, **{k: _plain(v) for k, v in self.summary.items()},
@@ -180,6 +180,12 @@ def validate_panel(df: pd.DataFrame, labels: Labels, *, progress: Progress | Non
     store_attribution(att, df, cache_dir)
     summary = _figures(out, labels)
     summary["reference_out"] = _figures(ref, labels)
+    # what a calibration file (`fit_panel`) holds: the families that carry to a case's own controls
+    file_cv, _ = cross_validated_fusion(table, labels.group, "suspect", TRANSPORTABLE_FEATURES)
+    file_ref, _ = cross_validated_fusion(table, labels.group, "reference", TRANSPORTABLE_FEATURES)
+    out["log10_lr_file"] = file_cv["log10_lr"].to_numpy()
+    summary["file"] = {"features": list(TRANSPORTABLE_FEATURES), **_figures(file_cv, labels),
+                       "reference_out": _figures(file_ref, labels)}
     settings = {"n_models": len(models), "models": list(models), "n_probes": len(pop.probes),
                 "probe_set_sha256": hashlib.sha256("\n".join(pop.probes).encode()).hexdigest(),
                 "measures": list(pop.measures),
@@ -190,7 +196,9 @@ def validate_panel(df: pd.DataFrame, labels: Labels, *, progress: Progress | Non
                 "attribution": "R's L2 logistic classifier (TF-IDF of character 2-5-grams and word 1-2-grams) "
                                "against the run's models documented as independent of R and unrelated to the "
                                "scored model, trained on a seeded half of the prompts, scored on the other "
-                               "half; a z against the controls' own scores" if attribution else None,
+                               "half; S's own score (mean log-odds of R) is fused; calibration files fuse "
+                               "only similarity and stylometry, whose z's carry to a case's own controls"
+                if attribution else None,
                 "cross_validation": "headline: leave the suspect's lineage group out; reference_out: "
                                     "leave the reference's family out as well"}
     return Validation(out, summary, settings)
@@ -228,22 +236,25 @@ def _case_figures(table: pd.DataFrame, labels: Labels) -> dict:
 
 def fit_panel(validation: Validation, provenance: dict | None = None) -> Fusion:
     """The fusion and calibration fitted on every training pair of a validated panel (what a shipped
-    calibration file holds), with the panel's cross-validated figures in its provenance."""
+    calibration file holds), with the panel's cross-validated figures in its provenance. It fuses
+    the families that carry to a case's own controls (`TRANSPORTABLE_FEATURES`), so its figures
+    are validate's `file` figures."""
     table = validation.pairs
-    fus = _fit_on(table, table["kind"].isin(TRAIN_KINDS).to_numpy())
+    fus = _fit_on(table, table["kind"].isin(TRAIN_KINDS).to_numpy(), features=TRANSPORTABLE_FEATURES)
     if fus is None:
         raise ValueError("the panel has too few labelled sources to fit a calibration "
                          f"(need >= {MIN_SOURCES} H1 and H2 suspects)")
     keep = ("cllr", "cllr_min", "cllr_cal", "roc_auc", "eer", "n_h1", "n_h2", "n_h1_sources",
             "n_h2_sources", "h2_lr_above_1", "h2_lr_above_10", "h1_lr_below_1", "teacher_top1",
             "teacher_top1_of", "median_h1_log10_lr", "max_h2_log10_lr", "min_same_log10_lr")
-    figures = {"leave_suspect_lineage_out": {k: _plain(validation.summary.get(k)) for k in keep},
-               "leave_reference_family_out": {k: _plain(validation.summary.get("reference_out", {}).get(k))
-                                              for k in keep}}
-    main = table[table["kind"].isin(MAIN_KINDS) & np.isfinite(table["log10_lr"].to_numpy(float))]
+    file = validation.summary.get("file", {})
+    figures = {"leave_suspect_lineage_out": {k: _plain(file.get(k)) for k in keep},
+               "leave_reference_family_out": {k: _plain(file.get("reference_out", {}).get(k)) for k in keep}}
+    lr_col = "log10_lr_file" if "log10_lr_file" in table else "log10_lr"
+    main = table[table["kind"].isin(MAIN_KINDS) & np.isfinite(table[lr_col].to_numpy(float))]
     is_h1 = main["label"].isin(H1_LABELS).to_numpy()
-    figures["log10_lrs"] = {"h1": [round(float(x), 6) for x in main.loc[is_h1, "log10_lr"]],
-                            "h2": [round(float(x), 6) for x in main.loc[~is_h1, "log10_lr"]]}
+    figures["log10_lrs"] = {"h1": [round(float(x), 6) for x in main.loc[is_h1, lr_col]],
+                            "h2": [round(float(x), 6) for x in main.loc[~is_h1, lr_col]]}
     fus.provenance = {**(provenance or {}), "settings": _plain(validation.settings),
                       "cross_validated": figures,
                       "n_controls": {"min": int(table["n_controls"].min()), "max": int(table["n_controls"].max())},

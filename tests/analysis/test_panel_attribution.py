@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from forensics.analysis import ATTRIBUTION, AttributionScores, population_scores, population_similarities
+from forensics.analysis import ATTRIBUTION, ATTRIBUTION_SCORE, AttributionScores, population_scores, population_similarities
 
 GENERIC = "the answer is that it depends on the question and the context of it".split()
 HABITS = {"r": ["delve", "tapestry", "furthermore"], "s": ["delve", "tapestry", "furthermore"],
@@ -67,6 +67,8 @@ def test_population_scores_take_the_attribution_as_a_statistic_with_a_z_against_
     z = dict(zip(table["suspect"], table[ATTRIBUTION]))
     assert z["s"] > 3 and z["other"] < 1
     assert att.n_fitted == 1 + len(controls)  # S against all controls; each control against the others
+    own = dict(zip(table["suspect"], table[ATTRIBUTION_SCORE]))  # S's own score, beside its z
+    assert own["s"] == att.score("s", "r", controls) > 0 > own["other"]
 
 
 def test_a_scorer_asks_for_each_models_background_once():

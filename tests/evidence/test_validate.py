@@ -126,7 +126,10 @@ def test_cli_validate_writes_json_and_html(tmp_path, labels):
     fus = Fusion.load(tmp_path / "cal.json")
     assert fus.n_sources == {"h1": 5, "h2": 6} and fus.weights and all(w > 0 for w in fus.weights)
     cv = fus.provenance["cross_validated"]["leave_suspect_lineage_out"]
-    assert cv["cllr"] == pytest.approx(d["cllr"]) and fus.provenance["settings"]["n_models"] == 13
+    # a calibration file fuses the families that carry to a case's own controls, with their own figures
+    assert fus.features == ["family.similarity", "family.stylometry"] and d["file"]["features"] == fus.features
+    assert cv["cllr"] == pytest.approx(d["file"]["cllr"]) and fus.provenance["settings"]["n_models"] == 13
+    assert "fused as a calibration file fuses them (similarity, stylometry)" in r.stdout
     assert len(fus.provenance["models"]) == 13 and fus.provenance["embedding"] is None
     assert "reference family out too" in r.stdout and "of 6 (≤" in r.stdout
     html = (tmp_path / "v.html").read_text()
