@@ -3,7 +3,8 @@
 `read_identity(text)` normalises and bounds the text, drops reasoning traces, sets code,
 quotations and role-play apart (`_identity_context`), then reads each sentence that names a
 model or vendor: a name is *claimed* when it sits in the scope of a first-person identity frame
-(`_identity_frames`) and is not negated there; in a persona section such a claim is a *persona*
+(`_identity_frames`, and for English the dependency parse of `_identity_grammar`) and is not
+negated there; in a persona section such a claim is a *persona*
 claim; every other name is a *mention*. Each vendor list includes the vendors of its names
 ("I am ChatGPT" claims OpenAI). Bounded: MAX_CHARS of the answer, MAX_SENTENCE per sentence,
 MAX_HITS names per sentence; every pattern is linear in its input.
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from forensics.core import for_matching
 
 from . import _identity_frames as F
+from . import _identity_grammar as G
 from ._identity_context import _segments, _strip_reasoning
 from ._identity_lexicon import _extra_name_patterns, _find_hits, _Hit, implied_vendors
 
@@ -271,7 +273,8 @@ def _read_with(text: object, extra: Sequence[tuple[str, re.Pattern]] = ()) -> Id
             for h in inner[MAX_HITS:]:
                 acc.add("mention", h)
             inner = inner[:MAX_HITS]
-            for h, claimed in zip(inner, _claimed_in(seg.text[a:b], inner)):
+            flags = G._claims(seg.text[a:b], [(h.start, h.end) for h in inner], _claimed_in(seg.text[a:b], inner))
+            for h, claimed in zip(inner, flags):
                 acc.add(role if claimed else "mention", h)
                 if claimed and not acc.quotes[role]:
                     acc.quotes[role] = _quote(seg.text, a, b, a + h.start)

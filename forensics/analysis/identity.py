@@ -7,6 +7,11 @@ developer is …", "我是/我由…开发", "je suis", "soy", "ich bin", "私�
 in ten languages) and not negated there (token-level: "I am not X", "我不是X", "je ne suis pas X";
 a following contrast "…; I'm Claude" or "sondern/而是" yields the second claim). Names in other
 roles (third parties, comparisons, libraries, policies, citations, history) are *mentions*.
+English first-person sentences that name a model or vendor are also read by grammar
+(`_identity_grammar`, spaCy's dependency parse, parsed in one batch per call): appositive,
+participle, possessive-subject, relative, copula, object and passive frames of making or running
+the speaker add claims, and a listed frame inside a conditional or someone else's belief ("If X
+had trained me", "people assume X built me") becomes a mention.
 Reasoning traces are never read; code and quotations only hold mentions; a claim made under a
 role-play speaker tag or persona mode ("[CHATGPT]:", "DAN:", "Developer Mode") is a *persona
 claim*: shown apart ("speaking as ChatGPT in a role-play"), never counted.
@@ -29,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import fisher_exact
 
+from ._identity_grammar import _collecting, _parse_all
 from ._identity_lexicon import (
     KNOWN_NAMES,
     KNOWN_VENDORS,
@@ -41,8 +47,8 @@ from ._identity_read import (
     MAX_CHARS,
     MAX_QUOTE,
     IdentityReading,
-    read_identity,
     _read_with,
+    read_identity,
 )
 from ._resample import _bootstrap_means, _label_permutation_p, _percentile_ci
 from ._result import AnalysisResult, Exhibit
@@ -70,14 +76,24 @@ def extract_identity_claims(df: pd.DataFrame, extra_names: list[str] | None = No
     names_key = tuple(n.strip() for n in (extra_names or []) if n.strip())
     extra = _extra_name_patterns(names_key)
     memo: dict = cache.setdefault(("identity_readings", names_key), {}) if cache is not None else {}
+    texts = [t for t in dict.fromkeys(t for t in df.get("text", pd.Series(dtype=object)) if isinstance(t, str))
+             if t not in memo]
+    again = []
+    with _collecting() as pending:  # first pass: English sentences that need a parse are gathered
+        for t in texts:
+            before = len(pending)
+            memo[t] = _read_with(t, extra)
+            if len(pending) > before:
+                again.append(t)
+    if again:  # parsed in one batch, then read again
+        _parse_all(pending)
+        for t in again:
+            memo[t] = _read_with(t, extra)
     rows = []
     for rec in df.itertuples(index=False):
         text = getattr(rec, "text", "")
-        if isinstance(text, str):
-            r = memo.get(text)
-            if r is None:
-                r = memo[text] = _read_with(text, extra)
-        else:
+        r = memo.get(text) if isinstance(text, str) else None
+        if r is None:
             r = _read_with(text, extra)
         row = {"model": rec.model, "probe_id": rec.probe_id, "sample": getattr(rec, "sample", 0),
                "language": getattr(rec, "language", ""), "quote": r.quote,

@@ -17,6 +17,8 @@ from forensics.analysis.identity import (
     identity_test,
 )
 
+pytestmark = pytest.mark.usefixtures("english_parser")  # spaCy loads once, outside the tests' time
+
 
 def _frame(texts: dict[str, list[str]], category: str = "identity", lang: str = "en"
            ) -> pd.DataFrame:

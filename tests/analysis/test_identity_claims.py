@@ -15,6 +15,8 @@ from forensics import analysis
 from forensics.analysis import IdentityReading, read_identity
 from forensics.analysis.identity import COLUMNS, extract_identity_claims, identity_test
 
+pytestmark = pytest.mark.usefixtures("english_parser")  # spaCy loads once, outside the tests' time
+
 # -- false-positive classes: names in other roles than the speaker's own ------------------------
 OTHER_VENDORS_IN_PASSING = [  # a policy, a list of companies, a citation, a library, history
     ("en", ("Honestly, OpenAI's usage rules strike many people as too strict. For my part, I was "
