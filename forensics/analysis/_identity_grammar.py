@@ -35,14 +35,16 @@ _MAKE = re.compile(
     r"|support|power|program|cod|host|operat|manag|handl|updat|own|produc|engineer|releas|launch|craft"
     r"|invent|fund|provid|deploy|research|responsib|base|deriv|originat|come|came|stem|distill|instruct"
     r"|tun|bring|brought|put|assembl|shap|raise|rais|teach|taught|oversee|oversaw|steward|led|lead|back"
-    r"|carr|writ|wrote|roll|curat|collect|clean|supervis|look|refin|keep|kept|maint|serv|fed|feed|gave|give)",
+    r"|carr|writ|wrote|roll|curat|collect|clean|supervis|look|refin|keep|kept|maint|serv|fed|feed|gave|give"
+    r"|spun|spin|fork|clon)",
     re.IGNORECASE)
 _LINK_PREPS = {"by", "from", "at", "on", "upon", "behind", "within", "inside", "of", "out"}
 _MAKER_NOUNS = re.compile(
     r"(?i)^(?:creator|developer|maker|vendor|company|parent|owner|provider|builder|designer|trainer|origin"
     r"|author|manufacturer|producer|architect|lab|laboratory|team|organi[sz]ation|firm|corporation|family"
     r"|model|base|foundation|backbone|weights|source|home|father|mother|sponsor|host|operator|maintainer"
-    r"|progenitor|employer|creators|developers|makers|owners|trainers|authors|roots|lineage|platform)$")
+    r"|progenitor|employer|creators|developers|makers|owners|trainers|authors|roots|lineage|platform|brain|engine"
+    r"|core)$")
 _RELATIONAL = {"behind", "responsible"}
 _NOT_FIRST_SUBJ = {"nsubj", "nsubjpass", "csubj", "expl"}
 _REPORT = re.compile(r"(?i)^(?:assum|think|thought|believ|say|said|claim|ask|wonder|suppos|guess|imagin"
@@ -51,6 +53,9 @@ _NOT_MAKER_HEAD = re.compile(
     r"(?i)^(?:papers?|articles?|stud(?:y|ies)|methods?|techniques?|approach(?:es)?|ideas?|publications?"
     r"|documentation|docs|websites?|site|blogs?|architectures?|designs?|principles|outputs?|data|datasets?"
     r"|conversations|examples|benchmarks?|policies|policy|rules|terms|recipes?|lectures?|courses?)$")
+_MAKING_NOUN = re.compile(
+    r"(?i)^(?:training|development|creation|product|copy|clone|fork|variant|version|derivative|offspring"
+    r"|descendant|successor|child|build|release|invention|brainchild|work|handiwork|project)$")
 _WORK = {"work", "works", "worked", "sit", "sits", "sat", "belong", "belongs", "belonged"}
 _RELPRON = {"that", "which", "who", "whom", "where"}
 _NOT_MAKING = re.compile(r"(?i)^(?:compar|inspir|ask|told|tell|us|lov|lik|block|bann|replac|beat|outperform"
@@ -210,8 +215,22 @@ def _blocked(verb) -> bool:
 def _speaker(tok) -> bool:
     """The speaker or what is its own: "me", "my code", "a model that …" in apposition to "I"."""
     if tok.lower_ in _RELPRON and tok.head.dep_ == "relcl":
-        tok = tok.head.head  # "a model that X built": the relative pronoun stands for "a model"
+        return _describes_speaker(tok.head.head)  # "a model that X built": "that" stands for "a model"
     return _first(tok) or _owned(tok) or (tok.dep_ == "appos" and _first(tok.head))
+
+
+def _describes_speaker(np) -> bool:
+    """A noun phrase said of the speaker: "I am [a copy of X]", "as [a creation of X], I …",
+    "[my training] at X", "Being [a model that X maintains], I …"."""
+    if _speaker(np):
+        return True
+    head = np.head
+    if np.dep_ in {"attr", "appos"} and head.lower_ in _BE and not _negated(head):
+        subj = _subject(head)
+        if subj is not None:
+            return _first(subj) and not _blocked(head)
+        return head.dep_ in {"advcl", "acl"} and (_first(head.head) or _participle(head))
+    return np.dep_ == "pobj" and head.lower_ == "as" and _participle(np)
 
 
 def _verb_claims(verb, name_role: str) -> bool:
@@ -226,6 +245,8 @@ def _verb_claims(verb, name_role: str) -> bool:
             return False
         objs = [c for c in verb.children if c.dep_ in {"dobj", "dative"}]
         objs += [g for o in objs for g in o.children if g.dep_ == "conj"]
+        if not objs and verb.dep_ == "relcl" and any(c.dep_ == "mark" for c in verb.children):
+            return _describes_speaker(verb.head)  # "Being a model that X maintains, I …"
         return any(_speaker(o) for o in objs)
     if not making and (_NOT_MAKING.match(verb.lower_) or verb.pos_ not in {"VERB", "AUX"}):
         return False
@@ -292,7 +313,13 @@ def _claimed(name) -> bool:
             tok = tok.head
             continue
         if tok.dep_ == "prep" and tok.head.pos_ in {"NOUN", "PROPN", "PRON"}:  # "a team at X"
+            if _MAKING_NOUN.match(tok.head.lower_) and tok.lower_ in {"of", "at", "by", "from"} \
+                    and _describes_speaker(tok.head):
+                return True  # "my training at X", "as a creation of X, I …", "I am a copy of X"
             tok = tok.head
+            continue
+        if tok.dep_ == "prep" and tok.head.pos_ == "ADP" and tok.head.dep_ in {"prep", "prt"}:
+            tok = tok.head  # "spun out of X"
             continue
         if tok.dep_ in {"compound", "poss", "nmod", "amod"} and _NOT_MAKER_HEAD.match(tok.head.lower_):
             return False  # "based on the InstructGPT paper": the name qualifies something else

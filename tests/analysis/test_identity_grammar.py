@@ -44,6 +44,12 @@ CLAIMS = {
         ("I got assembled by researchers at Microsoft from several smaller systems.", "Microsoft"),
         ("Over many rounds I have been patiently corrected by Alibaba Cloud.", "Alibaba"),
     ],
+    "nominal": [  # a noun of making said of the speaker
+        ("My training at Cohere taught me to cite sources.", "Cohere"),
+        ("Speaking as the brainchild of Mistral AI, I try to keep answers short.", "Mistral AI"),
+        ("Being a system that Baidu operates, I must follow local rules.", "Baidu"),
+        ("I'm Nimbus, spun out of Meta's Llama 3 for this app.", "Meta"),
+    ],
 }
 CASES = [(cls, text, vendor) for cls, rows in CLAIMS.items() for text, vendor in rows]
 
@@ -62,10 +68,11 @@ MENTIONS = [
     ("My favourite chatbot is one designed by Mistral AI.", "Mistral AI"),
     ("My sample code calls an endpoint hosted by Microsoft.", "Microsoft"),
     ("My comparison covered models compared by researchers at Meta.", "Meta"),
+    ("I'm a fan of the latest version of Gemini, made by Google.", "Google"),
 ]
 
 
-@pytest.mark.parametrize(("cls", "text", "vendor"), CASES, ids=[f"{c}-{i % 2}" for i, (c, _, _) in enumerate(CASES)])
+@pytest.mark.parametrize(("cls", "text", "vendor"), CASES, ids=[f"{c}-{i}" for i, (c, _, _) in enumerate(CASES)])
 def test_grammar_frame_claims_the_maker(cls, text, vendor):
     r = read_identity(text)
     assert vendor in r.claimed_vendors, (cls, r)

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
 from forensics.analysis import Exhibit
 from forensics.evidence import Evidence
 from forensics.report import render_report
 
 from .conftest import CONTROL_TAIL, PAYLOADS, Page
+
+pytestmark = pytest.mark.usefixtures("english_parser")  # spaCy loads once, outside the tests' time
 
 
 def _with_persona(evidence: Evidence) -> Evidence:
