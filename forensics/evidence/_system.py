@@ -87,19 +87,19 @@ def calibrated_lr(df: pd.DataFrame, suspect: str, reference: str, controls: Sequ
         memo["attribution"] = run_attribution(df, cache_dir=cache_dir)
     att = memo["attribution"]
     try:
-        return _calibrated(pop, att, suspect, reference, controls, labels, calibration, embedding, memo)
+        return _calibrated(pop, att, suspect, reference, controls, labels, calibration, embedding, memo, progress)
     finally:
         store_attribution(att, df, cache_dir)
 
 
 def _calibrated(pop, att, suspect: str, reference: str, controls: Sequence[str], labels: Labels | None,
-                calibration: Fusion | None, embedding: str | None, memo: dict) -> CalibratedLR:
+                calibration: Fusion | None, embedding: str | None, memo: dict, progress=None) -> CalibratedLR:
     why_not = []
     if labels is not None:
         from ._validate import labelled_table, validation_pairs
 
         if "labelled" not in memo:  # the pairs a fit trains on (not the second null's: validate's own)
-            memo["labelled"] = labelled_table(pop, labels, attribution=att, kinds=TRAIN_KINDS)
+            memo["labelled"] = labelled_table(pop, labels, attribution=att, kinds=TRAIN_KINDS, progress=progress)
         table = memo["labelled"]
         row = table[(table["suspect"] == suspect) & (table["reference"] == reference)]
         if not len(row) and (suspect, reference) in {(s, r) for s, r, *_ in validation_pairs(labels, pop.models)}:
