@@ -3,7 +3,7 @@ verdict rules, ranking candidate references, many pairs on forked workers, store
 
 from ._analyze import analyze_responses, default_embed, radioactivity_frame
 from ._assess import CANNOT_SEPARATE, assess
-from ._calibration import SCHEMES, cross_validated_fusion, held_out_groups
+from ._calibration import H1_LABELS, SCHEMES, cross_validated_fusion, held_out_groups
 from ._fusion import FAMILY_STATISTICS, FEATURES, Fusion, family_features, fit_fusion, source_weights
 from ._embeddings import MODEL_ID as EMBEDDING_MODEL
 from ._embeddings import Embedder, find_model_dir, hashing_embed
@@ -18,7 +18,7 @@ from ._watermark import (RunKey, WatermarkEvidence, key_for_run, local_spec, mod
                          radioactivity_scores, radioactivity_table, recorded_watermarks, require_models,
                          tokenizer_spec, watermarked_contexts)
 from ._system import FILE_MIN_CONTROLS, CalibratedLR, apply_calibrated, calibrated_lr, file_applies, shipped_calibration
-from ._validate import Validation, fit_panel, labelled_table, validate_panel, validation_pairs
+from ._validate import MAIN_KINDS, Validation, fit_panel, labelled_table, validate_panel, validation_pairs
 from ._validation_metrics import (apply_elub, cllr, cllr_cal, cllr_min, clopper_pearson_upper, ece, eer,
                                   elub_bounds, misleading_rates, misleading_sources, roc_auc, tippett,
                                   validation_summary)
@@ -77,6 +77,8 @@ __all__ = [
     "roc_auc",
     "tippett",
     "validate_panel",
+    "MAIN_KINDS",
+    "H1_LABELS",
     "validation_pairs",
     "validation_summary",
     "BANDS",

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from forensics._version import __version__
+from forensics.evidence import H1_LABELS, MAIN_KINDS
 
 from ._figures import _to_uri
 from ._format import _fmt, _fmt_p, _fmt_signed
@@ -46,8 +47,8 @@ def _value(summary: dict, key: str) -> str:
 def render_validation_page(validation) -> str:
     """The validation page's HTML (autoescaped; names of models are shown as escaped text)."""
     t = validation.pairs
-    main = t[t["kind"].isin(["student_teacher", "same_weights", "independent_reference"])]
-    llr, is_h1 = main["log10_lr"].to_numpy(float), main["label"].isin(["h1", "same"]).to_numpy()
+    main = t[t["kind"].isin(MAIN_KINDS)]
+    llr, is_h1 = main["log10_lr"].to_numpy(float), main["label"].isin(H1_LABELS).to_numpy()
     ok = np.isfinite(llr)
     pairs = [{"suspect": _visible_text(r.suspect), "reference": _visible_text(r.reference),
               "label": r.label, "kind": r.kind, "log10_lr": _fmt_signed(r.log10_lr),
