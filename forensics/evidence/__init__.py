@@ -9,7 +9,7 @@ from ._embeddings import MODEL_ID as EMBEDDING_MODEL
 from ._embeddings import Embedder, find_model_dir, hashing_embed
 from ._labels import Admission, Labels, load_labels
 from ._likelihood import BANDS, LRModel, verbal_scale, wording
-from ._panel import case_background, pair_features, panel_background, run_attribution, run_population, store_attribution
+from ._panel import pair_features, panel_background, run_attribution, run_population, store_attribution
 from ._parallel import analyze_pairs, default_jobs
 from ._rank import rank_references
 from ._stored import analyze, rank, responses_with_scores, stored_evidence
@@ -65,7 +65,6 @@ __all__ = [
     "run_attribution",
     "store_attribution",
     "panel_background",
-    "case_background",
     "cllr",
     "cllr_cal",
     "cllr_min",

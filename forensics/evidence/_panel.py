@@ -136,7 +136,3 @@ def panel_background(labels: Labels, models: Sequence[str]) -> Callable[[str, st
                 and labels.related_to(m, target) is None]
     return background
 
-
-def case_background(controls: Sequence[str]) -> Callable[[str, str], list[str]]:
-    """R's background for scoring `target` in a case without labels: the case's other controls."""
-    return lambda target, reference: [c for c in controls if c not in (target, reference)]

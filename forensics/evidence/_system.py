@@ -22,11 +22,11 @@ import numpy as np
 import pandas as pd
 
 from ._calibration import TRAIN_KINDS, _fit_on, _training_mask, held_out_groups
-from ._fusion import Fusion
+from ._fusion import TRANSPORTABLE_FEATURES, Fusion
 from ._labels import Labels
 from ._likelihood import wording
-from ._panel import (FEATURE_MEASURES, case_background, pair_features, panel_background, run_attribution,
-                     run_population, store_attribution)
+from ._panel import (FEATURE_MEASURES, pair_features, panel_background, run_attribution, run_population,
+                     store_attribution)
 from ._types import Evidence, Reason
 
 SHIPPED_NAME = "alpaca_eval.json"
@@ -65,6 +65,9 @@ def file_applies(fus: Fusion, n_controls: int, n_probes: int, embedding: str | N
     need = min(FILE_MIN_PROBES, int(fus.provenance.get("n_probes") or FILE_MIN_PROBES))
     if n_probes < need:
         return f"the calibration file needs >= {need} shared probes; this case has {n_probes}"
+    if not set(fus.features) <= set(TRANSPORTABLE_FEATURES):
+        return (f"the calibration file fuses {', '.join(sorted(set(fus.features) - set(TRANSPORTABLE_FEATURES)))}, "
+                "which only a labelled panel in the run can compute")
     if fus.provenance.get("embedding") != embedding:
         return (f"the calibration file was fitted with embedding {fus.provenance.get('embedding')!r}, "
                 f"this case uses {embedding!r}")
@@ -102,19 +105,17 @@ def _calibrated(pop, att, suspect: str, reference: str, controls: Sequence[str],
             memo["labelled"] = labelled_table(pop, labels, attribution=att, kinds=TRAIN_KINDS, progress=progress)
         table = memo["labelled"]
         row = table[(table["suspect"] == suspect) & (table["reference"] == reference)]
-        if not len(row) and (suspect, reference) in {(s, r) for s, r, *_ in validation_pairs(labels, pop.models)}:
-            row = pair_features(pop, [(suspect, reference)],  # a labelled pair no fit trains on
-                                lambda s, r: labels.admissible_controls(pop.models, s, r).admitted,
+        labelled = (suspect, reference) in {(s, r) for s, r, *_ in validation_pairs(labels, pop.models)}
+        unlabelled = suspect not in labels and reference in labels.references  # audited against the panel
+        if not len(row) and (labelled or unlabelled):  # a pair no fit trains on: its features alone
+            row = pair_features(pop, [(suspect, reference)],
+                                (lambda s, r: labels.admissible_controls(pop.models, s, r).admitted) if labelled
+                                else (lambda s, r: [c for c in controls if c not in (s, r)]),
                                 attribution=att.scorer(panel_background(labels, pop.models)))
         held = held_out_groups(suspect, reference, labels.group, "suspect")
         fus = _fit_on(table, _training_mask(table, held, labels.group), {"labels": "the run's own labels",
                                                                          "embedding": embedding})
-        unlabelled = suspect not in labels and reference in labels.references
-        if fus is not None and (len(row) or unlabelled):
-            if not len(row):  # an unlabelled suspect audited against the panel: its case's controls
-                row = pair_features(pop, [(suspect, reference)],
-                                    lambda s, r: [c for c in controls if c not in (s, r)],
-                                    attribution=att.scorer(panel_background(labels, pop.models)))
+        if fus is not None and len(row):
             feats = {f: float(row[f].iloc[0]) for f in fus.features}
             return CalibratedLR(float(fus.frame_lr(row)[0]), "panel",
                                 f"fitted on the run's labelled pairs, leaving {suspect}'s lineage group "
@@ -124,9 +125,7 @@ def _calibrated(pop, att, suspect: str, reference: str, controls: Sequence[str],
                        "held out" if fus is None else "the labels do not make this pair a labelled pair")
     ctrl = [c for c in controls if c not in (suspect, reference)]
     why = None if calibration is None else file_applies(calibration, len(ctrl), len(pop.probes), embedding)
-    uses_attribution = calibration is not None and why is None and "family.attribution" in calibration.features
-    row = pair_features(pop, [(suspect, reference)], lambda s, r: ctrl,  # the case's controls are R's background
-                        attribution=att.scorer(case_background(ctrl)) if uses_attribution else None)
+    row = pair_features(pop, [(suspect, reference)], lambda s, r: ctrl)
     feats = {c: float(row[c].iloc[0]) for c in row.columns if c.startswith("family.") and np.isfinite(row[c].iloc[0])}
     if calibration is not None and why is None:
         return CalibratedLR(float(calibration.frame_lr(row)[0]), "file",

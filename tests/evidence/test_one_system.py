@@ -49,6 +49,11 @@ def test_a_calibration_file_applies_only_where_its_conditions_hold(labelled_run)
     other = Fusion.from_dict({**fus.to_dict(), "provenance": {**fus.provenance, "embedding": "another-model"}})
     emb = calibrated_lr(run.responses, "alpha-2", "ra", everyone, calibration=other)
     assert emb.source == "fallback" and "another-model" in emb.why
+    # a file that fuses the panel-only attribution score cannot be computed in a case without a panel
+    panel_only = Fusion.from_dict({**fus.to_dict(), "features": [*fus.features, "family.attribution"],
+                                   "weights": [*fus.weights, 0.5]})
+    po = calibrated_lr(run.responses, "alpha-2", "ra", everyone, calibration=panel_only)
+    assert po.source == "fallback" and "fuses family.attribution" in po.why
     # the run's own labels come first, whatever file is given
     assert calibrated_lr(run.responses, "alpha-2", "ra", everyone, labels=labels, calibration=fus).source == "panel"
 
