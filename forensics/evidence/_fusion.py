@@ -1,13 +1,15 @@
 """Per-family evidence to one log10 LR: a learned fusion, then lir's logistic calibration, bounded
 by ELUB counted in sources (models), not pairs.
 
-Each pair (S, R) judged against its controls has, per family, a z: how far S's statistics stand
-from the controls' (each control scored as if it were the suspect). `family_features` averages
-the z's of each family's statistics (`FAMILY_STATISTICS`; statistics of one family read the
-same evidence, so they are averaged, not fused), bounded at ±Z_CLIP. The fusion is an L2-regularised logistic
-regression over the family z's (Brümmer's FoCal style; its weights kept >= 0, since every family
-is oriented towards H1), with each class weighted equally and
-each model weighted equally within its class: pairs that share a suspect are not independent.
+Each pair (S, R) judged against its controls has, per family, a feature: for similarity and
+stylometry a z, how far S's statistics stand from the controls' (each control scored as if it
+were the suspect); for attribution S's own score under R's panel-trained classifier, which only
+a labelled panel in the run can compute (so calibration files fuse `TRANSPORTABLE_FEATURES`).
+`family_features` averages each family's statistics (`FAMILY_STATISTICS`; statistics of one
+family read the same evidence, so they are averaged, not fused), bounded at ±Z_CLIP. The fusion
+is an L2-regularised logistic regression over the family features (Brümmer's FoCal style; its
+weights kept >= 0, since every family is oriented towards H1), with each class weighted equally
+and each model weighted equally within its class: pairs that share a suspect are not independent.
 The fused score is then calibrated by the NFI `lir` package's `LogitCalibrator` and clipped to
 the ELUB bounds of the calibrated training LRs. A `Fusion` is plain numbers: it is stored as
 JSON and applied without refitting.

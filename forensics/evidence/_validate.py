@@ -3,7 +3,7 @@ the system gets its forensic figures (Cllr, Cllr_min, Cllr_cal, EER, AUC, mislea
 
 Pairs: every model against every reference (student→teacher h1, student→other reference other,
 independent→reference h2), same-weights pairs (same), and independent→independent pairs as a
-second null (h2, kind `null2`). Each pair's per-family features are z's against its admissible
+second null (h2, kind `null2`). Each pair's per-family features are taken against its admissible
 controls (`_panel`), computed from one population of the whole run; its LR comes from the fusion
 and calibration of `_fusion`, fitted on the pairs that share no lineage with S (`_calibration`).
 Same-weights pairs count as H1, in calibration and in the figures.
@@ -157,7 +157,7 @@ def validate_panel(df: pd.DataFrame, labels: Labels, *, progress: Progress | Non
     """Cross-validated LRs of every labelled pair of a run, and the system's validation figures.
 
     The population is computed once (and cached in `cache_dir`); every pair's per-family features
-    are z's against its admissible controls; its LR comes from a fusion and calibration that saw
+    are taken against its admissible controls; its LR comes from a fusion and calibration that saw
     no pair of the suspect's lineage (headline), and, in `reference_out`, none of the reference's
     family either. `embed` adds the embedding similarity (named `embedding` in the cache key);
     `attribution` the population-trained attribution family (R's classifier against the panel)."""
@@ -190,7 +190,7 @@ def validate_panel(df: pd.DataFrame, labels: Labels, *, progress: Progress | Non
                 "probe_set_sha256": hashlib.sha256("\n".join(pop.probes).encode()).hexdigest(),
                 "measures": list(pop.measures),
                 "features": {f: list(v) for f, v in FAMILY_STATISTICS.items()},
-                "fusion": "L2 logistic regression over the family z's, weights >= 0 (C "
+                "fusion": "L2 logistic regression over the family features, weights >= 0 (C "
                           f"{C_FUSION:g}), classes and models weighted equally; lir LogitCalibrator; "
                           "ELUB counted in sources",
                 "attribution": "R's L2 logistic classifier (TF-IDF of character 2-5-grams and word 1-2-grams) "
